@@ -23,6 +23,9 @@
 
 /* ---- document parsing ---- */
 
+#define HK_STR_(x) #x
+#define HK_STR(x) HK_STR_(x)
+
 static unsigned line_at(const char *json, size_t off)
 {
   unsigned line = 1;
@@ -76,7 +79,7 @@ static int count_value(struct validate_state *st)
 {
   if (st->depth > 0 && st->in_array[st->depth - 1] &&
       ++st->count[st->depth - 1] > HK_SPEC_MAX_ARRAY) {
-    st->msg = "array has too many elements";
+    st->msg = "array longer than " HK_STR(HK_SPEC_MAX_ARRAY) " elements";
     return 0;
   }
   return 1;
@@ -87,7 +90,7 @@ static int open_container(struct validate_state *st, bool array)
   if (!count_value(st))
     return 0;
   if (st->depth >= HK_SPEC_MAX_DEPTH) {
-    st->msg = "nesting too deep";
+    st->msg = "nesting deeper than " HK_STR(HK_SPEC_MAX_DEPTH) " levels";
     return 0;
   }
   st->in_array[st->depth] = array;
