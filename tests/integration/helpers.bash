@@ -40,7 +40,7 @@ hrun() {
 	husk "$@" </dev/null >"$out" 2>&1 || status=$?
 	output=$(cat "$out")
 	# Mirror `run`: show what happened when the test fails.
-	echo "# husk $* -> $status: $output" >&3 2>/dev/null || true
+	echo "husk $* -> status $status: $output"
 	return 0
 }
 
