@@ -1,0 +1,147 @@
+/* Device nodes and /dev links; see devices.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "devices.h"
+#include "mounts.h"
+#include "path.h"
+#include "utils.h"
+
+struct dev_node {
+  const char *path;
+  char type;
+  unsigned major, minor;
+  mode_t mode;
+  uid_t uid;
+  gid_t gid;
+};
+
+static const struct dev_node default_devices[] = {
+    {"/dev/null", 'c', 1, 3, 0666, 0, 0},    {"/dev/zero", 'c', 1, 5, 0666, 0, 0},
+    {"/dev/full", 'c', 1, 7, 0666, 0, 0},    {"/dev/random", 'c', 1, 8, 0666, 0, 0},
+    {"/dev/urandom", 'c', 1, 9, 0666, 0, 0}, {"/dev/tty", 'c', 5, 0, 0666, 0, 0},
+};
+
+static const struct {
+  const char *target, *link;
+} default_links[] = {
+    {"/proc/self/fd", "/dev/fd"},     {"/proc/self/fd/0", "/dev/stdin"},
+    {"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
+    {"pts/ptmx", "/dev/ptmx"},
+};
+
+/* Split an absolute container path into its parent (opened, created if
+ * missing) and its last component. */
+static int open_parent(int rootfd, const char *path, char **base, hk_error_t **err)
+{
+  _cleanup_free_ char *clean = hk_path_clean(path);
+  char *slash = strrchr(clean, '/');
+  _cleanup_free_ char *dir = NULL;
+
+  if (slash == NULL || slash[1] == '\0')
+    return hk_error_make(err, EINVAL, "invalid device path `%s`", path);
+  *base = hk_xstrdup(slash + 1);
+  dir = slash == clean ? hk_xstrdup("/") : strndup(clean, slash - clean);
+  return hk_path_open_in_root(rootfd, dir, HK_PATH_CREATE_DIR, err);
+}
+
+static int bind_host_node(int rootfd, const struct dev_node *d, hk_error_t **err)
+{
+  _cleanup_close_ int dfd = hk_path_open_in_root(rootfd, d->path, HK_PATH_CREATE_FILE, err);
+  char dp[HK_FD_PATH_MAX];
+
+  if (dfd < 0)
+    return -1;
+  hk_fd_path(dp, dfd);
+  if (mount(d->path, dp, NULL, MS_BIND, NULL) < 0)
+    return hk_error_make(err, errno, "bind host device `%s`", d->path);
+  return 0;
+}
+
+static int make_node(int rootfd, const struct dev_node *d, bool in_userns, hk_error_t **err)
+{
+  _cleanup_free_ char *base = NULL;
+  _cleanup_close_ int pfd = -1;
+  mode_t type;
+
+  if (in_userns)
+    return bind_host_node(rootfd, d, err);
+  switch (d->type) {
+  case 'c':
+  case 'u':
+    type = S_IFCHR;
+    break;
+  case 'b':
+    type = S_IFBLK;
+    break;
+  case 'p':
+    type = S_IFIFO;
+    break;
+  default:
+    return hk_error_make(err, EINVAL, "device `%s`: unknown type '%c'", d->path, d->type);
+  }
+  pfd = open_parent(rootfd, d->path, &base, err);
+  if (pfd < 0)
+    return -1;
+  /* Replace whatever is there (a file from the image, a stale node). */
+  if (unlinkat(pfd, base, 0) < 0 && errno != ENOENT && errno != EISDIR)
+    return hk_error_make(err, errno, "remove `%s`", d->path);
+  if (mknodat(pfd, base, type | (d->mode & 07777), makedev(d->major, d->minor)) < 0)
+    return hk_error_make(err, errno, "mknod `%s`", d->path);
+  if (fchmodat(pfd, base, d->mode & 07777, 0) < 0)
+    return hk_error_make(err, errno, "chmod `%s`", d->path);
+  if (fchownat(pfd, base, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
+    return hk_error_make(err, errno, "chown `%s`", d->path);
+  return 0;
+}
+
+static int make_link(int rootfd, const char *target, const char *link, hk_error_t **err)
+{
+  _cleanup_free_ char *base = NULL;
+  _cleanup_close_ int pfd = open_parent(rootfd, link, &base, err);
+
+  if (pfd < 0)
+    return -1;
+  if (symlinkat(target, pfd, base) < 0 && errno != EEXIST)
+    return hk_error_make(err, errno, "symlink `%s` -> `%s`", link, target);
+  return 0;
+}
+
+int hk_devices_setup(int rootfd, const struct hk_spec *spec, bool with_defaults, bool in_userns,
+                     hk_error_t **err)
+{
+  const struct hk_linux *lx = spec->has_linux ? &spec->linux_ : NULL;
+
+  if (with_defaults) {
+    for (size_t i = 0; i < HK_ARRAY_SIZE(default_devices); i++)
+      if (make_node(rootfd, &default_devices[i], in_userns, err) < 0)
+        return -1;
+    for (size_t i = 0; i < HK_ARRAY_SIZE(default_links); i++)
+      if (make_link(rootfd, default_links[i].target, default_links[i].link, err) < 0)
+        return -1;
+  }
+  for (size_t i = 0; lx && i < lx->devices_len; i++) {
+    const struct hk_device *d = &lx->devices[i];
+    struct dev_node n = {
+        .path = d->path,
+        .type = d->type ? d->type[0] : '?',
+        .major = d->major,
+        .minor = d->minor,
+        .mode = d->has_file_mode ? d->file_mode : 0666,
+        .uid = d->has_uid ? d->uid : 0,
+        .gid = d->has_gid ? d->gid : 0,
+    };
+    if (d->path == NULL || d->path[0] != '/')
+      return hk_error_make(err, EINVAL, "linux.devices[%zu].path: must be absolute", i);
+    if (make_node(rootfd, &n, in_userns, err) < 0)
+      return hk_error_wrap(err, "linux.devices[%zu]", i);
+  }
+  return 0;
+}

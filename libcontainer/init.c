@@ -1,0 +1,260 @@
+/* The container's init; see init.h and the protocol in sync.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "caps.h"
+#include "init.h"
+#include "log.h"
+#include "process.h"
+#include "rootfs.h"
+#include "sync.h"
+#include "utils.h"
+
+#ifndef KEYCTL_JOIN_SESSION_KEYRING
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+#endif
+
+/* Join the namespaces given by path (the user namespace first, the mount
+ * namespace last, as it changes how later paths resolve), then create the
+ * new ones.  PID and time namespaces apply to children only, so init forks
+ * once more and the child becomes the real init. */
+static int stage_namespaces(const struct hk_init_args *a, hk_error_t **err)
+{
+  static const int join_order[] = {CLONE_NEWUSER,   CLONE_NEWIPC, CLONE_NEWUTS,
+                                   CLONE_NEWNET,    CLONE_NEWPID, CLONE_NEWCGROUP,
+                                   CLONE_NEWTIME,   CLONE_NEWNS};
+  const struct hk_ns_plan *pl = a->plan;
+  int fds[HK_ARRAY_SIZE(join_order)];
+  int r = 0;
+  pid_t pid;
+
+  for (size_t i = 0; i < HK_ARRAY_SIZE(join_order); i++) {
+    const char *path = pl->join_path[hk_ns_index(join_order[i])];
+    fds[i] = -1;
+    if (!(pl->join_flags & join_order[i]))
+      continue;
+    fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+    if (fds[i] < 0 && r == 0)
+      r = hk_error_make(err, errno, "linux.namespaces: open %s namespace `%s`",
+                        hk_ns_proc_name(join_order[i]), path);
+  }
+  for (size_t i = 0; r == 0 && i < HK_ARRAY_SIZE(join_order); i++) {
+    if (fds[i] >= 0 && setns(fds[i], join_order[i]) < 0)
+      r = hk_error_make(err, errno, "linux.namespaces: join %s namespace `%s`",
+                        hk_ns_proc_name(join_order[i]), pl->join_path[hk_ns_index(join_order[i])]);
+  }
+  for (size_t i = 0; i < HK_ARRAY_SIZE(join_order); i++)
+    if (fds[i] >= 0)
+      close(fds[i]);
+  if (r < 0)
+    return r;
+  if (pl->new_flags & CLONE_NEWUSER) {
+    if (unshare(CLONE_NEWUSER) < 0)
+      return hk_error_make(err, errno, "unshare user namespace");
+    if (hk_sync_send(a->sync_fd, HK_SYNC_USERMAP_REQUEST, err) < 0 ||
+        hk_sync_expect(a->sync_fd, HK_SYNC_USERMAP_DONE, NULL, err) < 0)
+      return -1;
+  }
+  if (unshare(pl->new_flags & ~CLONE_NEWUSER) < 0)
+    return hk_error_make(err, errno, "unshare namespaces");
+  if ((pl->new_flags & CLONE_NEWTIME) && a->spec->linux_.has_time_offsets &&
+      hk_timens_write_offsets(&a->spec->linux_.time_offsets, err) < 0)
+    return -1;
+  if (!((pl->new_flags | pl->join_flags) & (CLONE_NEWPID | CLONE_NEWTIME)))
+    return 0;
+  pid = fork();
+  if (pid < 0)
+    return hk_error_make(err, errno, "fork into the new PID namespace");
+  if (pid > 0)
+    _exit(0); /* the parent reaps us and adopts our child (subreaper) */
+  return hk_sync_send_pid(a->sync_fd, err);
+}
+
+static int set_names(const struct hk_spec *spec, const struct hk_ns_plan *pl, hk_error_t **err)
+{
+  bool own_uts = (pl->new_flags | pl->join_flags) & CLONE_NEWUTS;
+
+  if (spec->hostname && spec->hostname[0]) {
+    if (!own_uts)
+      return hk_error_make(err, EINVAL, "hostname: needs a uts namespace");
+    if (sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+      return hk_error_make(err, errno, "hostname: sethostname \"%s\"", spec->hostname);
+  }
+  if (spec->domainname && spec->domainname[0]) {
+    if (!own_uts)
+      return hk_error_make(err, EINVAL, "domainname: needs a uts namespace");
+    if (setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
+      return hk_error_make(err, errno, "domainname: setdomainname \"%s\"", spec->domainname);
+  }
+  return 0;
+}
+
+static int write_sysctls(const struct hk_linux *lx, hk_error_t **err)
+{
+  for (size_t i = 0; i < lx->sysctl.len; i++) {
+    const char *key = lx->sysctl.items[i].key, *val = lx->sysctl.items[i].value;
+    _cleanup_free_ char *path = NULL;
+
+    if (key[0] == '\0' || strstr(key, "..") || strchr(key, '/'))
+      return hk_error_make(err, EINVAL, "linux.sysctl[\"%s\"]: invalid name", key);
+    path = hk_xasprintf("/proc/sys/%s", key);
+    for (char *p = path + 10; *p; p++)
+      if (*p == '.')
+        *p = '/';
+    if (hk_write_file(path, val, strlen(val), err) < 0)
+      return hk_error_wrap(err, "linux.sysctl[\"%s\"]", key);
+  }
+  return 0;
+}
+
+static int set_oom_score_adj(const struct hk_process *p, hk_error_t **err)
+{
+  char buf[16];
+  int n;
+  if (!p->has_oom_score_adj)
+    return 0;
+  n = snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
+  if (hk_write_file("/proc/self/oom_score_adj", buf, n, err) < 0)
+    return hk_error_wrap(err, "process.oomScoreAdj");
+  return 0;
+}
+
+/* Everything between CONFIGURED and READY. */
+static int build_container(const struct hk_init_args *a, int procfd, char **exe,
+                           hk_error_t **err)
+{
+  const struct hk_spec *spec = a->spec;
+  const struct hk_process *p = &spec->process;
+  struct hk_rootfs_opts ro = {
+      .spec = spec,
+      .rootfs = a->rootfs,
+      .bundle = a->bundle,
+      .no_pivot = a->no_pivot,
+      .in_userns = (a->plan->new_flags | a->plan->join_flags) & CLONE_NEWUSER,
+  };
+
+  if (ro.in_userns) {
+    /* Become root of the user namespace where the mapping allows. */
+    if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
+      return hk_error_make(err, errno, "setresgid(0) in the user namespace");
+    if (setresuid(0, 0, 0) < 0 && errno != EINVAL)
+      return hk_error_make(err, errno, "setresuid(0) in the user namespace");
+  }
+  if (setsid() < 0)
+    return hk_error_make(err, errno, "setsid");
+  if (!a->no_new_keyring && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 &&
+      errno != ENOSYS && errno != EPERM && errno != EACCES)
+    return hk_error_make(err, errno, "create a session keyring");
+  if (hk_rootfs_setup(&ro, err) < 0 || hk_rootfs_finalize(&ro, err) < 0)
+    return -1;
+  if (set_names(spec, a->plan, err) < 0)
+    return -1;
+  if (spec->has_linux && write_sysctls(&spec->linux_, err) < 0)
+    return -1;
+  if (hk_rlimits_apply(p, err) < 0 || set_oom_score_adj(p, err) < 0)
+    return -1;
+  if (p->cwd && chdir(p->cwd) < 0)
+    return hk_error_make(err, errno, "process.cwd: chdir `%s`", p->cwd);
+  umask(p->user.has_umask ? p->user.umask : 022);
+  if (hk_user_apply(p, err) < 0)
+    return -1;
+  if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return hk_error_make(err, errno, "process.noNewPrivileges");
+  if (hk_exec_lookup(p, exe, err) < 0)
+    return -1;
+  (void)procfd;
+  return 0;
+}
+
+/* Block until `start` opens the fifo for reading, then tell it we go. */
+static int wait_for_start(int procfd, int fifo_fd, hk_error_t **err)
+{
+  char path[48];
+  _cleanup_close_ int fd = -1;
+
+  snprintf(path, sizeof(path), "self/fd/%d", fifo_fd);
+  do
+    fd = openat(procfd, path, O_WRONLY | O_CLOEXEC);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0)
+    return hk_error_make(err, errno, "open the exec fifo");
+  if (hk_write_all(fd, "0", 1) < 0)
+    return hk_error_make(err, errno, "write the exec fifo");
+  return 0;
+}
+
+static void die_with(int sync_fd, hk_error_t *e)
+{
+  if (sync_fd >= 0)
+    hk_sync_send_error(sync_fd, e);
+  _exit(1);
+}
+
+void hk_init_main(const struct hk_init_args *a)
+{
+  hk_error_t *err = NULL;
+  _cleanup_free_ char *exe = NULL;
+  pid_t parent = getppid();
+  int procfd = -1;
+  sigset_t none;
+
+  if (a->close_fd >= 0)
+    close(a->close_fd);
+  /* Until the state is saved, die with husk rather than outlive it. */
+  if (!a->staged) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+      _exit(1);
+  }
+  if (a->staged && stage_namespaces(a, &err) < 0)
+    die_with(a->sync_fd, err);
+  if (!a->staged && (a->plan->new_flags & CLONE_NEWUSER) &&
+      (hk_sync_send(a->sync_fd, HK_SYNC_USERMAP_REQUEST, &err) < 0 ||
+       hk_sync_expect(a->sync_fd, HK_SYNC_USERMAP_DONE, NULL, &err) < 0))
+    die_with(a->sync_fd, err);
+  if (hk_sync_expect(a->sync_fd, HK_SYNC_CONFIGURED, NULL, &err) < 0)
+    _exit(1);
+  if (a->staged) {
+    /* We were reparented to husk (a subreaper) when our parent exited. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+  }
+  procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (procfd < 0) {
+    hk_error_make(&err, errno, "open /proc");
+    die_with(a->sync_fd, err);
+  }
+  if (build_container(a, procfd, &exe, &err) < 0)
+    die_with(a->sync_fd, err);
+  /* Nothing of husk's may reach the container: every descriptor past the
+   * preserved ones closes on exec. */
+  if (syscall(SYS_close_range, 3 + a->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+    hk_error_make(&err, errno, "close_range");
+    die_with(a->sync_fd, err);
+  }
+  if (hk_sync_send(a->sync_fd, HK_SYNC_READY, &err) < 0 ||
+      hk_sync_expect(a->sync_fd, HK_SYNC_STATE_SAVED, NULL, &err) < 0)
+    _exit(1);
+  prctl(PR_SET_PDEATHSIG, 0);
+  close(a->sync_fd);
+  if (wait_for_start(procfd, a->fifo_fd, &err) < 0) {
+    hk_log(HK_LOG_ERROR, "%s", err->msg);
+    _exit(1);
+  }
+  close(procfd);
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  execve(exe, a->spec->process.args.v, a->spec->process.env.v ? a->spec->process.env.v
+                                                                : (char *[]){NULL});
+  hk_log(HK_LOG_ERROR, "exec `%s`: %s", exe, strerror(errno));
+  _exit(127);
+}

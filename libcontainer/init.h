@@ -1,0 +1,30 @@
+/* The container's init: the child side of `create`.  It enters or creates
+ * the namespaces, builds the filesystem view, applies the process settings
+ * in the order the spec implies, waits for `start` on the exec fifo and
+ * execs the user process.  It never returns. */
+#ifndef HK_INIT_H
+#define HK_INIT_H
+
+#include <stdbool.h>
+
+#include "namespaces.h"
+#include "oci-specs/spec.h"
+
+struct hk_init_args {
+  const struct hk_spec *spec;
+  const struct hk_ns_plan *plan;
+  const char *id;
+  const char *rootfs; /* absolute */
+  const char *bundle; /* absolute */
+  int sync_fd;
+  int fifo_fd;   /* O_PATH descriptor of the exec fifo */
+  int close_fd;  /* the parent's state lock, closed at once */
+  bool staged;   /* namespaces are joined/unshared here, not by clone() */
+  bool no_pivot;
+  bool no_new_keyring;
+  int preserve_fds;
+};
+
+__attribute__((noreturn)) void hk_init_main(const struct hk_init_args *a);
+
+#endif

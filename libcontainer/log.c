@@ -1,0 +1,114 @@
+/* Log sink: see log.h. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "utils.h"
+
+static int log_fd = -1;
+static bool log_json;
+static bool log_debug;
+
+void hk_log_init(int fd, bool json, bool debug)
+{
+  log_fd = fd;
+  log_json = json;
+  log_debug = debug;
+}
+
+bool hk_log_debug_enabled(void)
+{
+  return log_debug;
+}
+
+int hk_log_fd(void)
+{
+  return log_fd < 0 ? 2 : log_fd;
+}
+
+bool hk_log_is_json(void)
+{
+  return log_json;
+}
+
+void hk_time_rfc3339(char *buf, size_t size)
+{
+  struct timespec ts;
+  struct tm tm;
+  char base[32];
+
+  clock_gettime(CLOCK_REALTIME, &ts);
+  gmtime_r(&ts.tv_sec, &tm);
+  strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(buf, size, "%s.%09ldZ", base, ts.tv_nsec);
+}
+
+size_t hk_json_escape(char *buf, size_t size, const char *s)
+{
+  size_t o = 0;
+  if (size == 0)
+    return 0;
+  for (const unsigned char *p = (const unsigned char *)s; *p && o + 7 < size; p++) {
+    switch (*p) {
+    case '"':
+    case '\\':
+      buf[o++] = '\\';
+      buf[o++] = *p;
+      break;
+    case '\n':
+      buf[o++] = '\\';
+      buf[o++] = 'n';
+      break;
+    case '\t':
+      buf[o++] = '\\';
+      buf[o++] = 't';
+      break;
+    default:
+      if (*p < 0x20 || *p == 0x7f)
+        o += snprintf(buf + o, size - o, "\\u%04x", *p);
+      else
+        buf[o++] = *p;
+    }
+  }
+  buf[o] = '\0';
+  return o;
+}
+
+static const char *level_name(enum hk_log_level level)
+{
+  static const char *const names[] = {"error", "warning", "info", "debug"};
+  return names[level];
+}
+
+void hk_log(enum hk_log_level level, const char *fmt, ...)
+{
+  char msg[4096], line[8192], now[48];
+  va_list ap;
+  int n;
+
+  if (level == HK_LOG_DEBUG && !log_debug)
+    return;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  hk_time_rfc3339(now, sizeof(now));
+  if (log_json) {
+    char esc[sizeof(msg) + 16];
+    hk_json_escape(esc, sizeof(esc), msg);
+    n = snprintf(line, sizeof(line), "{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s\"}\n",
+                 level_name(level), esc, now);
+  } else if (log_fd >= 0) {
+    n = snprintf(line, sizeof(line), "%s %s: %s\n", now, level_name(level), msg);
+  } else {
+    n = snprintf(line, sizeof(line), "husk: %s%s%s\n", level == HK_LOG_ERROR ? "" : level_name(level),
+                 level == HK_LOG_ERROR ? "" : ": ", msg);
+  }
+  if (n > (int)sizeof(line) - 1)
+    n = sizeof(line) - 1;
+  hk_write_all(hk_log_fd(), line, n);
+}

@@ -1,0 +1,32 @@
+/* Logging to the --log sink (stderr by default), as text or as the JSON lines
+ * engines read ({"level":"error","msg":"...","time":"..."}).  The library
+ * logs debug and warning lines here; the CLI logs the final error. */
+#ifndef HK_LOG_H
+#define HK_LOG_H
+
+#include <stdbool.h>
+
+enum hk_log_level { HK_LOG_ERROR, HK_LOG_WARNING, HK_LOG_INFO, HK_LOG_DEBUG };
+
+/* fd < 0 means stderr.  json selects the JSON line format. */
+void hk_log_init(int fd, bool json, bool debug);
+bool hk_log_debug_enabled(void);
+int hk_log_fd(void);
+bool hk_log_is_json(void);
+void hk_log(enum hk_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define hk_debug(...)                                                                              \
+  do {                                                                                             \
+    if (hk_log_debug_enabled())                                                                    \
+      hk_log(HK_LOG_DEBUG, __VA_ARGS__);                                                           \
+  } while (0)
+#define hk_warn(...) hk_log(HK_LOG_WARNING, __VA_ARGS__)
+
+/* Append s to buf as the body of a JSON string (no quotes); returns the
+ * number of bytes written, truncating at size. */
+size_t hk_json_escape(char *buf, size_t size, const char *s);
+
+/* The current time as RFC 3339 with nanoseconds in UTC. */
+void hk_time_rfc3339(char *buf, size_t size);
+
+#endif

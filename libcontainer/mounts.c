@@ -1,0 +1,310 @@
+/* config.mounts: every destination is resolved inside the root and mounted
+ * through its O_PATH descriptor, so a symlink in the rootfs cannot redirect a
+ * mount onto the host. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include "log.h"
+#include "mounts.h"
+#include "path.h"
+#include "utils.h"
+
+static const struct {
+  const char *name;
+  bool clear;
+  unsigned long flag;
+} flag_options[] = {
+    {"ro", false, MS_RDONLY},
+    {"rw", true, MS_RDONLY},
+    {"nosuid", false, MS_NOSUID},
+    {"suid", true, MS_NOSUID},
+    {"nodev", false, MS_NODEV},
+    {"dev", true, MS_NODEV},
+    {"noexec", false, MS_NOEXEC},
+    {"exec", true, MS_NOEXEC},
+    {"sync", false, MS_SYNCHRONOUS},
+    {"async", true, MS_SYNCHRONOUS},
+    {"dirsync", false, MS_DIRSYNC},
+    {"remount", false, MS_REMOUNT},
+    {"mand", false, MS_MANDLOCK},
+    {"nomand", true, MS_MANDLOCK},
+    {"atime", true, MS_NOATIME},
+    {"noatime", false, MS_NOATIME},
+    {"diratime", true, MS_NODIRATIME},
+    {"nodiratime", false, MS_NODIRATIME},
+    {"relatime", false, MS_RELATIME},
+    {"norelatime", true, MS_RELATIME},
+    {"strictatime", false, MS_STRICTATIME},
+    {"nostrictatime", true, MS_STRICTATIME},
+    {"silent", false, MS_SILENT},
+    {"loud", true, MS_SILENT},
+};
+
+static const struct {
+  const char *name;
+  unsigned long flags;
+} propagation_options[] = {
+    {"private", MS_PRIVATE},
+    {"rprivate", MS_PRIVATE | MS_REC},
+    {"shared", MS_SHARED},
+    {"rshared", MS_SHARED | MS_REC},
+    {"slave", MS_SLAVE},
+    {"rslave", MS_SLAVE | MS_REC},
+    {"unbindable", MS_UNBINDABLE},
+    {"runbindable", MS_UNBINDABLE | MS_REC},
+};
+
+void hk_fd_path(char buf[HK_FD_PATH_MAX], int fd)
+{
+  snprintf(buf, HK_FD_PATH_MAX, "/proc/self/fd/%d", fd);
+}
+
+void hk_mount_opts_clear(struct hk_mount_opts *o)
+{
+  free(o->data);
+  o->data = NULL;
+}
+
+static void append_data(struct hk_mount_opts *o, const char *opt)
+{
+  char *d = o->data ? hk_xasprintf("%s,%s", o->data, opt) : hk_xstrdup(opt);
+  free(o->data);
+  o->data = d;
+}
+
+int hk_mount_parse_options(const struct hk_mount *m, struct hk_mount_opts *o, hk_error_t **err)
+{
+  memset(o, 0, sizeof(*o));
+  if (m->type && strcmp(m->type, "bind") == 0)
+    o->bind = true;
+  for (size_t i = 0; i < m->options.len; i++) {
+    const char *opt = m->options.v[i];
+    bool done = false;
+
+    if (strcmp(opt, "bind") == 0 || strcmp(opt, "rbind") == 0) {
+      o->bind = true;
+      o->recursive |= opt[0] == 'r';
+      continue;
+    }
+    if (strcmp(opt, "tmpcopyup") == 0) {
+      o->tmpcopyup = true;
+      continue;
+    }
+    for (size_t j = 0; !done && j < HK_ARRAY_SIZE(flag_options); j++) {
+      if (strcmp(opt, flag_options[j].name) != 0)
+        continue;
+      if (flag_options[j].clear)
+        o->flags &= ~flag_options[j].flag;
+      else
+        o->flags |= flag_options[j].flag;
+      done = true;
+    }
+    for (size_t j = 0; !done && j < HK_ARRAY_SIZE(propagation_options); j++) {
+      if (strcmp(opt, propagation_options[j].name) != 0)
+        continue;
+      o->propagation = propagation_options[j].flags;
+      done = true;
+    }
+    if (!done)
+      append_data(o, opt);
+  }
+  if (o->bind && o->data) {
+    hk_mount_opts_clear(o);
+    return hk_error_make(err, EINVAL, "unsupported option for a bind mount");
+  }
+  return 0;
+}
+
+/* Re-open the destination so the descriptor refers to what was just mounted
+ * on it (the old one still points at the covered directory). */
+static int reopen_dest(int rootfd, const char *dest, int *fd, hk_error_t **err)
+{
+  int nfd = hk_path_open_in_root(rootfd, dest, HK_PATH_NO_CREATE, err);
+  if (nfd < 0)
+    return -1;
+  close(*fd);
+  *fd = nfd;
+  return 0;
+}
+
+/* Remount a bind mount with its flags; in a user namespace the kernel keeps
+ * the source's nosuid/nodev/noexec/ro locked, so add them and retry. */
+int hk_remount_bind(int fd, unsigned long flags, hk_error_t **err)
+{
+  char p[HK_FD_PATH_MAX];
+  struct statvfs sv;
+
+  hk_fd_path(p, fd);
+  if (mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | flags, NULL) == 0)
+    return 0;
+  if (errno == EPERM && fstatvfs(fd, &sv) == 0) {
+    unsigned long locked = 0;
+    if (sv.f_flag & ST_NOSUID)
+      locked |= MS_NOSUID;
+    if (sv.f_flag & ST_NODEV)
+      locked |= MS_NODEV;
+    if (sv.f_flag & ST_NOEXEC)
+      locked |= MS_NOEXEC;
+    if (sv.f_flag & ST_RDONLY)
+      locked |= MS_RDONLY;
+    if (mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | flags | locked, NULL) == 0)
+      return 0;
+  }
+  return hk_error_make(err, errno, "remount");
+}
+
+static int mount_bind(int rootfd, const char *bundle, const struct hk_mount *m,
+                      const char *dest, const struct hk_mount_opts *o, bool *done_flags,
+                      int *dfd, hk_error_t **err)
+{
+  _cleanup_free_ char *src = NULL;
+  _cleanup_close_ int sfd = -1;
+  char sp[HK_FD_PATH_MAX], dp[HK_FD_PATH_MAX];
+  struct stat st;
+
+  if (m->source == NULL)
+    return hk_error_make(err, EINVAL, "bind mount without a source");
+  src = m->source[0] == '/' ? hk_xstrdup(m->source) : hk_xasprintf("%s/%s", bundle, m->source);
+  sfd = open(src, O_PATH | O_CLOEXEC);
+  if (sfd < 0 || fstat(sfd, &st) < 0)
+    return hk_error_make(err, errno, "source `%s`", src);
+  *dfd = hk_path_open_in_root(rootfd, dest,
+                              S_ISDIR(st.st_mode) ? HK_PATH_CREATE_DIR : HK_PATH_CREATE_FILE, err);
+  if (*dfd < 0)
+    return -1;
+  hk_fd_path(sp, sfd);
+  hk_fd_path(dp, *dfd);
+  if (mount(sp, dp, NULL, MS_BIND | (o->recursive ? MS_REC : 0), NULL) < 0)
+    return hk_error_make(err, errno, "bind `%s`", src);
+  if (reopen_dest(rootfd, dest, dfd, err) < 0)
+    return -1;
+  *done_flags = (o->flags & ~MS_REMOUNT) == 0;
+  if (!*done_flags && hk_remount_bind(*dfd, o->flags & ~MS_REMOUNT, err) < 0)
+    return -1;
+  *done_flags = true;
+  return 0;
+}
+
+/* A "cgroup" mount: cgroup2 where the host is unified, else a tmpfs with one
+ * v1 hierarchy per controller, as runc lays it out. */
+static int mount_cgroup_v1(int rootfd, const char *dest, const struct hk_mount_opts *o,
+                           hk_error_t **err);
+
+static int mount_fs(int rootfd, const struct hk_mount *m, const char *dest,
+                    const struct hk_mount_opts *o, bool in_userns, int *dfd, hk_error_t **err)
+{
+  char dp[HK_FD_PATH_MAX];
+  const char *type = m->type;
+
+  if (type == NULL || type[0] == '\0')
+    return hk_error_make(err, EINVAL, "missing type");
+  *dfd = hk_path_open_in_root(rootfd, dest, HK_PATH_CREATE_DIR, err);
+  if (*dfd < 0)
+    return -1;
+  hk_fd_path(dp, *dfd);
+  if (strcmp(type, "cgroup") == 0) {
+    struct statvfs sv;
+    if (statvfs("/sys/fs/cgroup/cgroup.controllers", &sv) < 0)
+      return mount_cgroup_v1(rootfd, dest, o, err);
+    type = "cgroup2";
+  }
+  if (mount(m->source ? m->source : type, dp, type, o->flags & ~MS_REMOUNT, o->data) == 0)
+    return 0;
+  if (errno == EPERM && in_userns && (strcmp(type, "sysfs") == 0 || strcmp(type, "cgroup2") == 0)) {
+    /* Not ours to mount in a user namespace without its own network
+     * namespace: show the host's instead, read-only. */
+    const char *host = strcmp(type, "sysfs") == 0 ? "/sys" : "/sys/fs/cgroup";
+    hk_debug("mount %s on `%s`: EPERM in user namespace, binding `%s`", type, dest, host);
+    if (mount(host, dp, NULL, MS_BIND | MS_REC, NULL) < 0)
+      return hk_error_make(err, errno, "bind `%s`", host);
+    if (reopen_dest(rootfd, dest, dfd, err) < 0)
+      return -1;
+    return hk_remount_bind(*dfd, (o->flags & ~MS_REMOUNT) | MS_RDONLY, err);
+  }
+  return hk_error_make(err, errno, "mount %s", type);
+}
+
+static int mount_cgroup_v1(int rootfd, const char *dest, const struct hk_mount_opts *o,
+                           hk_error_t **err)
+{
+  _cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
+  char line[4096], dp[HK_FD_PATH_MAX];
+  _cleanup_close_ int dfd = hk_path_open_in_root(rootfd, dest, HK_PATH_CREATE_DIR, err);
+
+  if (dfd < 0)
+    return -1;
+  hk_fd_path(dp, dfd);
+  if (mount("tmpfs", dp, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
+    return hk_error_make(err, errno, "mount tmpfs");
+  if (reopen_dest(rootfd, dest, &dfd, err) < 0)
+    return -1;
+  while (f && fgets(line, sizeof(line), f)) {
+    char *ctrl = strchr(line, ':'), *end;
+    _cleanup_free_ char *sub = NULL, *opts = NULL;
+    _cleanup_close_ int sfd = -1;
+    char sp[HK_FD_PATH_MAX];
+    const char *name, *fstype = "cgroup";
+
+    if (ctrl == NULL || (end = strchr(++ctrl, ':')) == NULL)
+      continue;
+    *end = '\0';
+    if (*ctrl == '\0') { /* the v2 hierarchy of a hybrid host */
+      name = "unified";
+      fstype = "cgroup2";
+    } else {
+      name = strncmp(ctrl, "name=", 5) == 0 ? ctrl + 5 : ctrl;
+      opts = hk_xstrdup(ctrl);
+    }
+    sub = hk_xasprintf("%s/%s", dest, name);
+    sfd = hk_path_open_in_root(rootfd, sub, HK_PATH_CREATE_DIR, err);
+    if (sfd < 0)
+      return -1;
+    hk_fd_path(sp, sfd);
+    if (mount(fstype, sp, fstype, (o->flags & ~MS_REMOUNT) | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+              opts) < 0)
+      return hk_error_make(err, errno, "mount %s `%s`", fstype, sub);
+  }
+  if (o->flags & MS_RDONLY)
+    return hk_remount_bind(dfd, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
+  return 0;
+}
+
+int hk_mount_apply(int rootfd, const char *bundle, const struct hk_mount *m, size_t idx,
+                   bool in_userns, hk_error_t **err)
+{
+  struct hk_mount_opts o;
+  _cleanup_free_ char *dest = NULL;
+  _cleanup_close_ int dfd = -1;
+  bool flags_done = false;
+  int r;
+
+  if (m->destination == NULL || m->destination[0] == '\0')
+    return hk_error_make(err, EINVAL, "mounts[%zu].destination: must not be empty", idx);
+  dest = hk_path_clean(m->destination);
+  if (hk_mount_parse_options(m, &o, err) < 0)
+    return hk_error_wrap(err, "mounts[%zu].options", idx);
+  if (o.bind)
+    r = mount_bind(rootfd, bundle, m, dest, &o, &flags_done, &dfd, err);
+  else
+    r = mount_fs(rootfd, m, dest, &o, in_userns, &dfd, err);
+  if (r == 0 && o.propagation) {
+    char dp[HK_FD_PATH_MAX];
+    if (dfd >= 0 && reopen_dest(rootfd, dest, &dfd, err) < 0)
+      r = -1;
+    hk_fd_path(dp, dfd);
+    if (r == 0 && mount(NULL, dp, NULL, o.propagation, NULL) < 0)
+      r = hk_error_make(err, errno, "set propagation");
+  }
+  hk_mount_opts_clear(&o);
+  if (r < 0)
+    return hk_error_wrap(err, "mounts[%zu]: mount `%s` on `%s`", idx,
+                         m->source ? m->source : "", m->destination);
+  return 0;
+}

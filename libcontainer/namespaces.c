@@ -1,0 +1,120 @@
+/* Namespaces: the plan of what to create and join, joining by path, and the
+ * ID maps and time offsets that must be written from outside. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "namespaces.h"
+#include "utils.h"
+
+static const struct {
+  const char *type;
+  const char *proc;
+  int flag;
+} ns_table[] = {
+    {"user", "user", CLONE_NEWUSER},   {"mount", "mnt", CLONE_NEWNS},
+    {"pid", "pid", CLONE_NEWPID},      {"network", "net", CLONE_NEWNET},
+    {"ipc", "ipc", CLONE_NEWIPC},      {"uts", "uts", CLONE_NEWUTS},
+    {"cgroup", "cgroup", CLONE_NEWCGROUP}, {"time", "time", CLONE_NEWTIME},
+};
+
+int hk_ns_flag(const char *type)
+{
+  for (size_t i = 0; i < HK_ARRAY_SIZE(ns_table); i++)
+    if (strcmp(ns_table[i].type, type) == 0)
+      return ns_table[i].flag;
+  return 0;
+}
+
+int hk_ns_index(int flag)
+{
+  for (size_t i = 0; i < HK_ARRAY_SIZE(ns_table); i++)
+    if (ns_table[i].flag == flag)
+      return i;
+  return -1;
+}
+
+const char *hk_ns_proc_name(int flag)
+{
+  int i = hk_ns_index(flag);
+  return i < 0 ? "?" : ns_table[i].proc;
+}
+
+int hk_ns_plan_build(const struct hk_linux *lx, struct hk_ns_plan *plan, hk_error_t **err)
+{
+  memset(plan, 0, sizeof(*plan));
+  for (size_t i = 0; lx && i < lx->namespaces_len; i++) {
+    const struct hk_namespace *ns = &lx->namespaces[i];
+    int flag = hk_ns_flag(ns->type ? ns->type : "");
+    if (flag == 0)
+      return hk_error_make(err, EINVAL, "linux.namespaces[%zu].type: unknown namespace type \"%s\"",
+                           i, ns->type ? ns->type : "");
+    if ((plan->new_flags | plan->join_flags) & flag)
+      return hk_error_make(err, EINVAL, "linux.namespaces[%zu]: namespace \"%s\" listed twice", i,
+                           ns->type);
+    if (ns->path && ns->path[0]) {
+      plan->join_flags |= flag;
+      plan->join_path[hk_ns_index(flag)] = ns->path;
+    } else {
+      plan->new_flags |= flag;
+    }
+  }
+  return 0;
+}
+
+int hk_ns_join(const char *path, int flag, hk_error_t **err)
+{
+  _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return hk_error_make(err, errno, "open %s namespace `%s`", hk_ns_proc_name(flag), path);
+  if (setns(fd, flag) < 0)
+    return hk_error_make(err, errno, "join %s namespace `%s`", hk_ns_proc_name(flag), path);
+  return 0;
+}
+
+static int write_map(pid_t pid, const char *file, const struct hk_id_mapping *m, size_t n,
+                     hk_error_t **err)
+{
+  char path[64];
+  _cleanup_free_ char *buf = NULL;
+  size_t len = 0;
+
+  if (n == 0)
+    return 0;
+  buf = hk_xmalloc0(n * 40 + 1);
+  for (size_t i = 0; i < n; i++)
+    len += sprintf(buf + len, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
+  snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+  if (hk_write_file(path, buf, len, err) < 0)
+    return hk_error_wrap(err, "linux.%s", strcmp(file, "uid_map") == 0 ? "uidMappings" : "gidMappings");
+  return 0;
+}
+
+int hk_userns_write_maps(pid_t pid, const struct hk_linux *lx, hk_error_t **err)
+{
+  if (write_map(pid, "uid_map", lx->uid_mappings, lx->uid_mappings_len, err) < 0)
+    return -1;
+  return write_map(pid, "gid_map", lx->gid_mappings, lx->gid_mappings_len, err);
+}
+
+int hk_timens_write_offsets(const struct hk_time_offsets *t, hk_error_t **err)
+{
+  char buf[128];
+  int len = 0;
+
+  if (t->has_monotonic)
+    len += snprintf(buf + len, sizeof(buf) - len, "monotonic %lld %u\n",
+                    (long long)t->monotonic.secs, t->monotonic.nanosecs);
+  if (t->has_boottime)
+    len += snprintf(buf + len, sizeof(buf) - len, "boottime %lld %u\n",
+                    (long long)t->boottime.secs, t->boottime.nanosecs);
+  if (len == 0)
+    return 0;
+  if (hk_write_file("/proc/self/timens_offsets", buf, len, err) < 0)
+    return hk_error_wrap(err, "linux.timeOffsets");
+  return 0;
+}

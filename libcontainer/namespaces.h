@@ -1,0 +1,39 @@
+/* Namespace types of the runtime-spec and the kernel's clone flags. */
+#ifndef HK_NAMESPACES_H
+#define HK_NAMESPACES_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "oci-specs/spec.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* CLONE_NEW* for a spec type ("pid", "network", ...), 0 if unknown. */
+int hk_ns_flag(const char *type);
+/* The name under /proc/PID/ns/ for a CLONE_NEW* flag. */
+const char *hk_ns_proc_name(int flag);
+
+/* What a config asks for: namespaces to create and namespaces to join. */
+struct hk_ns_plan {
+  int new_flags; /* CLONE_NEW* to create */
+  int join_flags;
+  const char *join_path[8]; /* indexed by hk_ns_index() */
+};
+
+int hk_ns_index(int flag);
+int hk_ns_plan_build(const struct hk_linux *lx, struct hk_ns_plan *plan, hk_error_t **err);
+
+/* setns() into the namespace at path, checking it is of the expected type. */
+int hk_ns_join(const char *path, int flag, hk_error_t **err);
+
+/* Write /proc/PID/{uid_map,gid_map} from the config (done by the parent). */
+int hk_userns_write_maps(pid_t pid, const struct hk_linux *lx, hk_error_t **err);
+
+/* Write /proc/self/timens_offsets (after unshare(CLONE_NEWTIME)). */
+int hk_timens_write_offsets(const struct hk_time_offsets *t, hk_error_t **err);
+
+#endif

@@ -1,0 +1,133 @@
+/* Process settings applied by init; see process.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include "caps.h"
+#include "process.h"
+#include "utils.h"
+
+static const struct {
+  const char *name;
+  int resource;
+} rlimits[] = {
+    {"RLIMIT_CPU", RLIMIT_CPU},         {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+    {"RLIMIT_DATA", RLIMIT_DATA},       {"RLIMIT_STACK", RLIMIT_STACK},
+    {"RLIMIT_CORE", RLIMIT_CORE},       {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_NPROC", RLIMIT_NPROC},     {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_AS", RLIMIT_AS},
+    {"RLIMIT_LOCKS", RLIMIT_LOCKS},     {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},   {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+};
+
+int hk_rlimit_from_name(const char *name)
+{
+  for (size_t i = 0; name && i < HK_ARRAY_SIZE(rlimits); i++)
+    if (strcmp(rlimits[i].name, name) == 0)
+      return rlimits[i].resource;
+  return -1;
+}
+
+int hk_rlimits_apply(const struct hk_process *p, hk_error_t **err)
+{
+  for (size_t i = 0; i < p->rlimits_len; i++) {
+    const struct hk_rlimit *r = &p->rlimits[i];
+    int res = hk_rlimit_from_name(r->type);
+    struct rlimit lim = {.rlim_cur = r->soft, .rlim_max = r->hard};
+
+    if (res < 0)
+      return hk_error_make(err, EINVAL, "process.rlimits[%zu].type: unknown rlimit \"%s\"", i,
+                           r->type ? r->type : "");
+    if (setrlimit(res, &lim) < 0)
+      return hk_error_make(err, errno, "process.rlimits[%zu]: set %s to %llu/%llu", i, r->type,
+                           (unsigned long long)r->soft, (unsigned long long)r->hard);
+  }
+  return 0;
+}
+
+int hk_user_apply(const struct hk_process *p, hk_error_t **err)
+{
+  const struct hk_user *u = &p->user;
+
+  if (setgroups(u->additional_gids_len, u->additional_gids) < 0 &&
+      !(errno == EPERM && u->additional_gids_len == 0))
+    return hk_error_make(err, errno, "process.user.additionalGids: setgroups");
+  if (p->has_capabilities) {
+    if (hk_caps_drop_bounding(&p->capabilities, err) < 0)
+      return -1;
+    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+      return hk_error_make(err, errno, "prctl(PR_SET_KEEPCAPS)");
+  }
+  if (setresgid(u->gid, u->gid, u->gid) < 0)
+    return hk_error_make(err, errno, "process.user.gid: setresgid(%u)", u->gid);
+  if (setresuid(u->uid, u->uid, u->uid) < 0)
+    return hk_error_make(err, errno, "process.user.uid: setresuid(%u)", u->uid);
+  if (p->has_capabilities) {
+    if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+      return hk_error_make(err, errno, "prctl(PR_SET_KEEPCAPS)");
+    if (hk_caps_apply(&p->capabilities, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+static bool is_executable(const char *path, int *e)
+{
+  struct stat st;
+  if (stat(path, &st) < 0) {
+    *e = errno;
+    return false;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    *e = EISDIR;
+    return false;
+  }
+  if (access(path, X_OK) < 0) {
+    *e = errno;
+    return false;
+  }
+  return true;
+}
+
+int hk_exec_lookup(const struct hk_process *p, char **path, hk_error_t **err)
+{
+  const char *arg0 = p->args.len ? p->args.v[0] : NULL;
+  const char *search = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  int e = ENOENT;
+
+  if (arg0 == NULL || arg0[0] == '\0')
+    return hk_error_make(err, EINVAL, "process.args: must name an executable");
+  if (strchr(arg0, '/')) {
+    if (!is_executable(arg0, &e))
+      return hk_error_make(err, e, "exec: \"%s\"", arg0);
+    *path = hk_xstrdup(arg0);
+    return 0;
+  }
+  for (size_t i = 0; i < p->env.len; i++)
+    if (strncmp(p->env.v[i], "PATH=", 5) == 0)
+      search = p->env.v[i] + 5;
+  for (const char *s = search;;) {
+    const char *end = strchrnul(s, ':');
+    _cleanup_free_ char *cand = NULL;
+    int ce;
+    cand = end == s ? hk_xasprintf("./%s", arg0) : hk_xasprintf("%.*s/%s", (int)(end - s), s, arg0);
+    if (is_executable(cand, &ce)) {
+      *path = steal_pointer(&cand);
+      return 0;
+    }
+    if (ce != ENOENT && ce != ENOTDIR)
+      e = ce;
+    if (*end == '\0')
+      break;
+    s = end + 1;
+  }
+  if (e == ENOENT)
+    return hk_error_make(err, 0, "exec: \"%s\": executable file not found in $PATH", arg0);
+  return hk_error_make(err, e, "exec: \"%s\"", arg0);
+}

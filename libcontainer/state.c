@@ -1,0 +1,285 @@
+/* The state directory and the truthful status of a container; see state.h. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "state.h"
+#include "utils.h"
+
+#define MAX_ID_LEN 1024
+
+int hk_id_validate(const char *id, hk_error_t **err)
+{
+  size_t len = id ? strlen(id) : 0;
+
+  if (len == 0)
+    return hk_error_make(err, EINVAL, "invalid container ID \"\": must not be empty");
+  if (len >= MAX_ID_LEN)
+    return hk_error_make(err, EINVAL, "invalid container ID: longer than %d characters",
+                         MAX_ID_LEN - 1);
+  if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+    return hk_error_make(err, EINVAL, "invalid container ID \"%s\"", id);
+  /* The same alphabet as runc: letters, digits, and _ + - . */
+  for (const char *p = id; *p; p++) {
+    unsigned char c = *p;
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          c == '_' || c == '+' || c == '-' || c == '.')) {
+      if (c < 0x20 || c >= 0x7f)
+        return hk_error_make(err, EINVAL,
+                             "invalid container ID: byte 0x%02x at offset %zu (allowed: letters, "
+                             "digits, '_', '+', '-', '.')",
+                             c, (size_t)(p - id));
+      return hk_error_make(err, EINVAL,
+                           "invalid container ID \"%s\": character '%c' (allowed: letters, "
+                           "digits, '_', '+', '-', '.')",
+                           id, c);
+    }
+  }
+  return 0;
+}
+
+static int open_root(const char *root, bool create, hk_error_t **err)
+{
+  int fd;
+  if (create && mkdir(root, 0711) < 0 && errno != EEXIST) {
+    /* Create missing parents too (e.g. a --root in a new temp dir). */
+    _cleanup_free_ char *dup = hk_xstrdup(root);
+    for (char *p = dup + 1; *p; p++) {
+      if (*p != '/')
+        continue;
+      *p = '\0';
+      if (mkdir(dup, 0711) < 0 && errno != EEXIST)
+        return hk_error_make(err, errno, "create state root `%s`", dup);
+      *p = '/';
+    }
+    if (mkdir(root, 0711) < 0 && errno != EEXIST)
+      return hk_error_make(err, errno, "create state root `%s`", root);
+  }
+  fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return hk_error_make(err, errno, "open state root `%s`", root);
+  return fd;
+}
+
+static struct hk_container *container_new(const char *root, const char *id)
+{
+  struct hk_container *c = hk_xmalloc0(sizeof(*c));
+  c->root = hk_xstrdup(root);
+  c->id = hk_xstrdup(id);
+  c->dirfd = -1;
+  return c;
+}
+
+int hk_container_claim(const char *root, const char *id, struct hk_container **out,
+                       hk_error_t **err)
+{
+  _cleanup_container_ struct hk_container *c = NULL;
+  _cleanup_close_ int rootfd = -1;
+
+  if (hk_id_validate(id, err) < 0)
+    return -1;
+  rootfd = open_root(root, true, err);
+  if (rootfd < 0)
+    return -1;
+  if (mkdirat(rootfd, id, 0711) < 0) {
+    if (errno == EEXIST)
+      return hk_error_make(err, EEXIST, "container \"%s\" already exists", id);
+    return hk_error_make(err, errno, "create state directory `%s/%s`", root, id);
+  }
+  c = container_new(root, id);
+  c->dirfd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (c->dirfd < 0 || flock(c->dirfd, LOCK_EX) < 0) {
+    int e = errno;
+    unlinkat(rootfd, id, AT_REMOVEDIR);
+    return hk_error_make(err, e, "open state directory `%s/%s`", root, id);
+  }
+  *out = steal_pointer(&c);
+  return 0;
+}
+
+int hk_proc_start_time(pid_t pid, uint64_t *start_time, char *state)
+{
+  char path[64], buf[1024];
+  _cleanup_close_ int fd = -1;
+  ssize_t n;
+  char *p;
+  unsigned long long st = 0;
+  char s = '?';
+
+  snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+  fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  n = read(fd, buf, sizeof(buf) - 1);
+  if (n <= 0)
+    return -1;
+  buf[n] = '\0';
+  /* The command name may contain spaces and ')': skip to the last ')'. */
+  p = strrchr(buf, ')');
+  if (p == NULL || sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+                                 "%*d %*d %llu",
+                          &s, &st) != 2)
+    return -1;
+  *start_time = st;
+  if (state)
+    *state = s;
+  return 0;
+}
+
+void hk_state_refresh(struct hk_state *s, int dirfd)
+{
+  const char *status = "stopped";
+  uint64_t st;
+  char pstate;
+
+  if (s->pid > 0 && hk_proc_start_time(s->pid, &st, &pstate) == 0 && st == s->start_time &&
+      pstate != 'Z' && pstate != 'X') {
+    if (faccessat(dirfd, HK_EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+      status = "created";
+    else
+      status = "running";
+  }
+  if (s->status == NULL || strcmp(s->status, status) != 0) {
+    free(s->status);
+    s->status = hk_xstrdup(status);
+  }
+}
+
+static int read_state(struct hk_container *c, hk_error_t **err)
+{
+  _cleanup_close_ int fd = openat(c->dirfd, HK_STATE_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  _cleanup_free_ char *buf = NULL;
+  _cleanup_free_ char *name = NULL;
+  size_t len;
+
+  name = hk_xasprintf("%s/%s/%s", c->root, c->id, HK_STATE_FILE);
+  if (fd < 0)
+    return hk_error_make(err, errno, "open `%s`", name);
+  if (hk_read_fd(fd, name, HK_SPEC_MAX_FILE_SIZE, &buf, &len, err) < 0)
+    return -1;
+  return hk_state_parse(buf, len, name, &c->state, err);
+}
+
+int hk_container_load(const char *root, const char *id, enum hk_lock lock,
+                      struct hk_container **out, hk_error_t **err)
+{
+  _cleanup_container_ struct hk_container *c = NULL;
+  _cleanup_close_ int rootfd = -1;
+
+  if (hk_id_validate(id, err) < 0)
+    return -1;
+  rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0 && errno != ENOENT)
+    return hk_error_make(err, errno, "open state root `%s`", root);
+  c = container_new(root, id);
+  if (rootfd >= 0)
+    c->dirfd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (c->dirfd < 0) {
+    if (rootfd < 0 || errno == ENOENT)
+      return hk_error_make(err, ENOENT, "container \"%s\" does not exist", id);
+    return hk_error_make(err, errno, "open state directory `%s/%s`", root, id);
+  }
+  if (lock == HK_LOCK_SHARED) {
+    /* A creator holds the lock exclusively until the state is written. */
+    if (flock(c->dirfd, LOCK_SH | LOCK_NB) < 0) {
+      if (errno != EWOULDBLOCK)
+        return hk_error_make(err, errno, "lock `%s/%s`", root, id);
+      if (flock(c->dirfd, LOCK_SH) < 0)
+        return hk_error_make(err, errno, "lock `%s/%s`", root, id);
+    }
+  } else if (flock(c->dirfd, LOCK_EX) < 0) {
+    return hk_error_make(err, errno, "lock `%s/%s`", root, id);
+  }
+  if (read_state(c, err) < 0)
+    return -1;
+  hk_state_refresh(c->state, c->dirfd);
+  *out = steal_pointer(&c);
+  return 0;
+}
+
+int hk_container_save(struct hk_container *c, hk_error_t **err)
+{
+  _cleanup_free_ char *json = NULL;
+  size_t len;
+
+  if (hk_state_to_json(c->state, true, false, &json, &len, err) < 0)
+    return -1;
+  if (hk_write_file_atomic(c->dirfd, HK_STATE_FILE, json, len, 0600, err) < 0)
+    return hk_error_wrap(err, "write state of \"%s\"", c->id);
+  return 0;
+}
+
+int hk_container_destroy_dir(struct hk_container *c, hk_error_t **err)
+{
+  _cleanup_close_ int rootfd = open(c->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return hk_error_make(err, errno, "open state root `%s`", c->root);
+  return hk_rmtree_at(rootfd, c->id, err);
+}
+
+void hk_container_free(struct hk_container *c)
+{
+  if (c == NULL)
+    return;
+  if (c->dirfd >= 0)
+    close(c->dirfd);
+  hk_state_free(c->state);
+  free(c->root);
+  free(c->id);
+  free(c);
+}
+
+void hk_state_list_free(struct hk_state **l, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    hk_state_free(l[i]);
+  free(l);
+}
+
+static int cmp_state(const void *a, const void *b)
+{
+  return strcmp((*(struct hk_state *const *)a)->id, (*(struct hk_state *const *)b)->id);
+}
+
+int hk_container_list(const char *root, struct hk_state ***out, size_t *n, hk_error_t **err)
+{
+  struct hk_state **list = NULL;
+  size_t len = 0;
+  DIR *d = opendir(root);
+  struct dirent *de;
+
+  *out = NULL;
+  *n = 0;
+  if (d == NULL) {
+    if (errno == ENOENT)
+      return 0;
+    return hk_error_make(err, errno, "open state root `%s`", root);
+  }
+  while ((de = readdir(d))) {
+    struct hk_container *c = NULL;
+    hk_error_t *e = NULL;
+    if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+      continue;
+    if (hk_container_load(root, de->d_name, HK_LOCK_SHARED, &c, &e) < 0) {
+      hk_debug("list: skipping `%s`: %s", de->d_name, e->msg);
+      hk_error_free(e);
+      continue;
+    }
+    list = hk_xrealloc(list, (len + 1) * sizeof(*list));
+    list[len++] = steal_pointer(&c->state);
+    hk_container_free(c);
+  }
+  closedir(d);
+  if (len)
+    qsort(list, len, sizeof(*list), cmp_state);
+  *out = list;
+  *n = len;
+  return 0;
+}

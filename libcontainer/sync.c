@@ -1,0 +1,126 @@
+/* The parent/init protocol; the conversation is documented in sync.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "sync.h"
+#include "utils.h"
+
+const char *hk_sync_msg_name(enum hk_sync_msg msg)
+{
+  static const char *const names[] = {
+      [HK_SYNC_USERMAP_REQUEST] = "USERMAP_REQUEST",
+      [HK_SYNC_USERMAP_DONE] = "USERMAP_DONE",
+      [HK_SYNC_INIT_PID] = "INIT_PID",
+      [HK_SYNC_CONFIGURED] = "CONFIGURED",
+      [HK_SYNC_READY] = "READY",
+      [HK_SYNC_STATE_SAVED] = "STATE_SAVED",
+      [HK_SYNC_ERROR] = "ERROR",
+  };
+  if ((unsigned)msg < HK_ARRAY_SIZE(names) && names[msg])
+    return names[msg];
+  return "unknown";
+}
+
+static int send_msg(int fd, const struct hk_sync_hdr *h, const void *payload, bool creds)
+{
+  char cbuf[CMSG_SPACE(sizeof(struct ucred))];
+  char buf[sizeof(*h) + HK_SYNC_MAX_PAYLOAD];
+  struct iovec iov = {.iov_base = buf, .iov_len = sizeof(*h) + h->len};
+  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+
+  memcpy(buf, h, sizeof(*h));
+  if (h->len)
+    memcpy(buf + sizeof(*h), payload, h->len);
+  if (creds) {
+    struct ucred uc = {.pid = getpid(), .uid = geteuid(), .gid = getegid()};
+    struct cmsghdr *c;
+    memset(cbuf, 0, sizeof(cbuf));
+    mh.msg_control = cbuf;
+    mh.msg_controllen = sizeof(cbuf);
+    c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_CREDENTIALS;
+    c->cmsg_len = CMSG_LEN(sizeof(uc));
+    memcpy(CMSG_DATA(c), &uc, sizeof(uc));
+  }
+  for (;;) {
+    if (sendmsg(fd, &mh, MSG_NOSIGNAL) >= 0)
+      return 0;
+    if (errno != EINTR)
+      return -1;
+  }
+}
+
+int hk_sync_send(int fd, enum hk_sync_msg msg, hk_error_t **err)
+{
+  struct hk_sync_hdr h = {.type = msg};
+  if (send_msg(fd, &h, NULL, false) < 0)
+    return hk_error_make(err, errno, "sync: send %s", hk_sync_msg_name(msg));
+  return 0;
+}
+
+int hk_sync_send_pid(int fd, hk_error_t **err)
+{
+  struct hk_sync_hdr h = {.type = HK_SYNC_INIT_PID};
+  if (send_msg(fd, &h, NULL, true) < 0)
+    return hk_error_make(err, errno, "sync: send INIT_PID");
+  return 0;
+}
+
+void hk_sync_send_error(int fd, const hk_error_t *e)
+{
+  struct hk_sync_hdr h = {.type = HK_SYNC_ERROR};
+  const char *msg = e && e->msg ? e->msg : "unknown error";
+  size_t len = strlen(msg);
+
+  h.code = e ? e->code : 0;
+  h.len = len > HK_SYNC_MAX_PAYLOAD ? HK_SYNC_MAX_PAYLOAD : len;
+  send_msg(fd, &h, msg, false);
+}
+
+int hk_sync_expect(int fd, enum hk_sync_msg expected, pid_t *pid, hk_error_t **err)
+{
+  char buf[sizeof(struct hk_sync_hdr) + HK_SYNC_MAX_PAYLOAD + 1];
+  char cbuf[CMSG_SPACE(sizeof(struct ucred))];
+  struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf) - 1};
+  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+  struct hk_sync_hdr h;
+  ssize_t n;
+
+  if (expected == HK_SYNC_INIT_PID) {
+    mh.msg_control = cbuf;
+    mh.msg_controllen = sizeof(cbuf);
+  }
+  do
+    n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return hk_error_make(err, errno, "sync: waiting for %s", hk_sync_msg_name(expected));
+  if (n == 0)
+    return hk_error_make(err, 0, "container init exited before %s",
+                         hk_sync_msg_name(expected));
+  if ((size_t)n < sizeof(h))
+    return hk_error_make(err, EPROTO, "sync: short message");
+  memcpy(&h, buf, sizeof(h));
+  if (h.len != (size_t)n - sizeof(h))
+    return hk_error_make(err, EPROTO, "sync: bad message length");
+  if (h.type == HK_SYNC_ERROR) {
+    buf[n] = '\0';
+    return hk_error_make(err, 0, "%s", buf + sizeof(h));
+  }
+  if (h.type != (uint32_t)expected)
+    return hk_error_make(err, EPROTO, "sync: expected %s, got %s", hk_sync_msg_name(expected),
+                         hk_sync_msg_name(h.type));
+  if (expected == HK_SYNC_INIT_PID) {
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    struct ucred uc;
+    if (c == NULL || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_CREDENTIALS)
+      return hk_error_make(err, EPROTO, "sync: INIT_PID without credentials");
+    memcpy(&uc, CMSG_DATA(c), sizeof(uc));
+    *pid = uc.pid;
+  }
+  return 0;
+}

@@ -1,0 +1,68 @@
+/* The typed protocol between husk (the parent) and the container's init.
+ *
+ * They share a SOCK_SEQPACKET socketpair, so each message arrives whole.  A
+ * message is a struct hk_sync_hdr followed by `len` bytes of payload.  The
+ * conversation of `create`, in order:
+ *
+ *   init   -> parent  USERMAP_REQUEST   init has a new user namespace and
+ *                                       waits for uid_map/gid_map
+ *   parent -> init    USERMAP_DONE      the maps are written
+ *   init   -> parent  INIT_PID          (only when init had to fork to
+ *                                       enter a new PID/time namespace) the
+ *                                       real init announces itself; its pid
+ *                                       travels in SCM_CREDENTIALS so the
+ *                                       kernel translates it
+ *   parent -> init    CONFIGURED        the parent has set up what it owns
+ *                                       (state dir, oom_score_adj); init may
+ *                                       build the container
+ *   init   -> parent  READY             init is set up
+ *   parent -> init    STATE_SAVED       state.json is written; init stops
+ *                                       watching for the parent's death and
+ *                                       blocks on the exec fifo until `start`
+ *
+ * Either side may send ERROR instead (payload: the message; `code`: errno),
+ * after which the other side gives up.  A closed socket without READY means
+ * init died. */
+#ifndef HK_SYNC_H
+#define HK_SYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+enum hk_sync_msg {
+  HK_SYNC_USERMAP_REQUEST = 1,
+  HK_SYNC_USERMAP_DONE,
+  HK_SYNC_INIT_PID,
+  HK_SYNC_CONFIGURED,
+  HK_SYNC_READY,
+  HK_SYNC_STATE_SAVED,
+  HK_SYNC_ERROR,
+};
+
+struct hk_sync_hdr {
+  uint32_t type;
+  int32_t code;
+  uint32_t len;
+};
+
+#define HK_SYNC_MAX_PAYLOAD 4096
+
+int hk_sync_send(int fd, enum hk_sync_msg msg, hk_error_t **err);
+
+/* Send our own pid with SCM_CREDENTIALS (INIT_PID). */
+int hk_sync_send_pid(int fd, hk_error_t **err);
+
+/* Report an error to the other side: best effort, never fails. */
+void hk_sync_send_error(int fd, const hk_error_t *e);
+
+/* Wait for `expected`.  An ERROR message becomes *err (with the peer's text),
+ * EOF becomes "init exited", anything else a protocol error.  For INIT_PID,
+ * *pid receives the sender's pid as seen from our PID namespace. */
+int hk_sync_expect(int fd, enum hk_sync_msg expected, pid_t *pid, hk_error_t **err);
+
+const char *hk_sync_msg_name(enum hk_sync_msg msg);
+
+#endif

@@ -1,0 +1,77 @@
+/* husk features: what this build really implements.  Keep it truthful; a
+ * test compares it with behaviour. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "husk.h"
+#include "libcontainer/utils.h"
+#include "oci-specs/spec.h"
+
+static const char usage[] = "Usage: husk features\n"
+                            "\n"
+                            "Print the features document of runtime-spec " HK_OCI_VERSION
+                            " (JSON).\n";
+
+static const char *const namespaces[] = {"cgroup", "ipc",  "mount", "network", "pid",
+                                         "time",   "user", "uts",   NULL};
+
+static const char *const mount_options[] = {
+    "async",      "atime",       "bind",     "dev",        "diratime",  "dirsync",
+    "exec",       "loud",        "mand",     "noatime",    "nodev",     "nodiratime",
+    "noexec",     "nomand",      "norelatime", "nostrictatime", "nosuid", "private",
+    "rbind",      "relatime",    "remount",  "ro",         "rprivate",  "rshared",
+    "rslave",     "runbindable", "rw",       "shared",     "silent",    "slave",
+    "strictatime", "suid",       "sync",     "unbindable", NULL};
+
+static const char *const capabilities[] = {
+    "CAP_CHOWN",           "CAP_DAC_OVERRIDE",   "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
+    "CAP_FSETID",          "CAP_KILL",           "CAP_SETGID",          "CAP_SETUID",
+    "CAP_SETPCAP",         "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",       "CAP_NET_RAW",        "CAP_IPC_LOCK",        "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",      "CAP_SYS_RAWIO",      "CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",       "CAP_SYS_ADMIN",      "CAP_SYS_BOOT",        "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",    "CAP_SYS_TIME",       "CAP_SYS_TTY_CONFIG",  "CAP_MKNOD",
+    "CAP_LEASE",           "CAP_AUDIT_WRITE",    "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",    "CAP_MAC_ADMIN",      "CAP_SYSLOG",          "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",   "CAP_AUDIT_READ",     "CAP_PERFMON",         "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE", NULL};
+
+static const char *const none[] = {NULL};
+
+int husk_cmd_features(struct husk_global *g, int argc, char **argv)
+{
+  struct hk_features f = {
+      .oci_version_min = "1.0.0",
+      .oci_version_max = HK_OCI_VERSION,
+      .hooks = none, /* hooks are not run yet */
+      .mount_options = mount_options,
+      .namespaces = namespaces,
+      .capabilities = capabilities,
+      .seccomp_actions = none,
+      .seccomp_operators = none,
+      .seccomp_archs = none,
+      .seccomp_known_flags = none,
+      .seccomp_supported_flags = none,
+      .memory_policy_modes = none,
+      .memory_policy_flags = none,
+      .potentially_unsafe_config_annotations = none,
+  };
+  hk_error_t *err = NULL;
+  _cleanup_free_ char *json = NULL;
+  size_t len;
+
+  (void)g;
+  if (argc > 1) {
+    if (argv[1][0] == '-' && (argv[1][1] == 'h' || argv[1][2] == 'h')) {
+      fputs(usage, stdout);
+      return 0;
+    }
+    return husk_usage_error("features", "unexpected argument \"%s\"", argv[1]);
+  }
+  if (hk_features_to_json(&f, &json, &len, &err) < 0)
+    return husk_fail(err);
+  husk_print(json, len);
+  husk_print("\n", 1);
+  return 0;
+}
