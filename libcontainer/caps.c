@@ -34,7 +34,7 @@ static int parse_set(const struct hk_strv *names, const char *set, bool *out, hk
   for (size_t i = 0; i < names->len; i++) {
     cap_value_t v;
     if (cap_from_name(names->v[i], &v) < 0 || v < 0 || v >= 64)
-      return hk_error_make(err, EINVAL, "process.capabilities.%s[%zu]: unknown capability \"%s\"",
+      return hk_error_plain(err, EINVAL, "process.capabilities.%s[%zu]: unknown capability \"%s\"",
                            set, i, names->v[i]);
     if (v > last_cap()) {
       hk_debug("process.capabilities.%s: %s not supported by this kernel, ignored", set,

@@ -54,29 +54,29 @@ static int check_spec(struct launch *l, const struct hk_create_opts *o, hk_error
   _cleanup_free_ char *root = NULL;
 
   if (!s->has_process)
-    return hk_error_make(err, EINVAL, "%s: process: missing", l->config_path);
+    return hk_error_plain(err, EINVAL, "%s: process: missing", l->config_path);
   if (s->process.args.len == 0)
-    return hk_error_make(err, EINVAL, "%s: process.args: must not be empty", l->config_path);
+    return hk_error_plain(err, EINVAL, "%s: process.args: must not be empty", l->config_path);
   if (s->process.cwd && s->process.cwd[0] != '/')
-    return hk_error_make(err, EINVAL, "%s: process.cwd: must be an absolute path, got \"%s\"",
+    return hk_error_plain(err, EINVAL, "%s: process.cwd: must be an absolute path, got \"%s\"",
                          l->config_path, s->process.cwd);
   if (s->process.terminal && o->console_socket == NULL)
-    return hk_error_make(err, EINVAL,
+    return hk_error_plain(err, EINVAL,
                          "%s: process.terminal: a terminal needs --console-socket (or set "
                          "\"terminal\": false)",
                          l->config_path);
   if (!s->has_root || s->root.path == NULL || s->root.path[0] == '\0')
-    return hk_error_make(err, EINVAL, "%s: root.path: missing", l->config_path);
+    return hk_error_plain(err, EINVAL, "%s: root.path: missing", l->config_path);
   if (s->process.has_capabilities && hk_caps_validate(&s->process.capabilities, err) < 0)
     return hk_error_wrap(err, "%s", l->config_path);
   if (hk_ns_plan_build(s->has_linux ? &s->linux_ : NULL, &l->plan, err) < 0)
     return hk_error_wrap(err, "%s", l->config_path);
   if (!((l->plan.new_flags | l->plan.join_flags) & CLONE_NEWNS))
-    return hk_error_make(err, EINVAL, "%s: linux.namespaces: a mount namespace is required",
+    return hk_error_plain(err, EINVAL, "%s: linux.namespaces: a mount namespace is required",
                          l->config_path);
   if ((l->plan.new_flags & CLONE_NEWUSER) &&
       (s->linux_.uid_mappings_len == 0 || s->linux_.gid_mappings_len == 0))
-    return hk_error_make(err, EINVAL,
+    return hk_error_plain(err, EINVAL,
                          "%s: linux.uidMappings/gidMappings: required with a new user namespace",
                          l->config_path);
   root = s->root.path[0] == '/' ? hk_xstrdup(s->root.path)
@@ -158,7 +158,7 @@ static int save_state(struct launch *l, const struct hk_create_opts *o, hk_error
   s->systemd_cgroup = o->systemd_cgroup;
   copy_annotations(&s->annotations, &l->spec->annotations);
   if (hk_proc_start_time(l->init, &s->start_time, NULL) < 0)
-    return hk_error_make(err, ESRCH, "container init (pid %d) exited", (int)l->init);
+    return hk_error_plain(err, ESRCH, "container init (pid %d) exited", (int)l->init);
   if (hk_container_save(l->c, err) < 0)
     return -1;
   if (o->pid_file && write_pid_file(o->pid_file, l->init, err) < 0)
@@ -193,6 +193,27 @@ static int parent_sync(struct launch *l, const struct hk_create_opts *o, int fd,
   return hk_sync_send(fd, HK_SYNC_STATE_SAVED, err);
 }
 
+/* Init opens the fifo after it became the process's user: give the fifo to
+ * that user (as seen from the host) rather than opening it to everyone. */
+static int fifo_chown(struct launch *l, hk_error_t **err)
+{
+  const struct hk_user *u = &l->spec->process.user;
+  const struct hk_linux *lx = &l->spec->linux_;
+  uint32_t uid = u->uid, gid = u->gid;
+
+  if ((l->plan.new_flags | l->plan.join_flags) & CLONE_NEWUSER) {
+    if (lx->uid_mappings_len && !hk_userns_host_id(lx->uid_mappings, lx->uid_mappings_len, u->uid, &uid))
+      return hk_error_plain(err, EINVAL, "%s: process.user.uid: %u is not mapped in linux.uidMappings",
+                            l->config_path, u->uid);
+    if (lx->gid_mappings_len && !hk_userns_host_id(lx->gid_mappings, lx->gid_mappings_len, u->gid, &gid))
+      return hk_error_plain(err, EINVAL, "%s: process.user.gid: %u is not mapped in linux.gidMappings",
+                            l->config_path, u->gid);
+  }
+  if ((uid || gid) && fchownat(l->c->dirfd, HK_EXEC_FIFO, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+    return hk_error_make(err, errno, "chown exec fifo");
+  return 0;
+}
+
 static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error_t **err)
 {
   _cleanup_close_ int fifo = -1;
@@ -213,6 +234,8 @@ static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error
 
   if (mkfifoat(l->c->dirfd, HK_EXEC_FIFO, 0600) < 0)
     return hk_error_make(err, errno, "create exec fifo");
+  if (fifo_chown(l, err) < 0)
+    return -1;
   fifo = openat(l->c->dirfd, HK_EXEC_FIFO, O_PATH | O_CLOEXEC);
   if (fifo < 0)
     return hk_error_make(err, errno, "open exec fifo");
@@ -293,7 +316,7 @@ static int pidfd_open_checked(const struct hk_state *s, hk_error_t **err)
    * PID was not reused and the descriptor is the container's init. */
   if (hk_proc_start_time(s->pid, &st, NULL) < 0 || st != s->start_time) {
     close(fd);
-    return hk_error_make(err, ESRCH, "container \"%s\" is not running", s->id);
+    return hk_error_plain(err, ESRCH, "container \"%s\" is not running", s->id);
   }
   return fd;
 }
@@ -305,7 +328,7 @@ static int start_loaded(struct hk_container *c, hk_error_t **err)
   char b;
 
   if (strcmp(c->state->status, "created") != 0)
-    return hk_error_make(err, EINVAL, "cannot start container \"%s\": it is %s", c->id,
+    return hk_error_plain(err, EINVAL, "cannot start container \"%s\": it is %s", c->id,
                          c->state->status);
   fifo = openat(c->dirfd, HK_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fifo < 0)
@@ -326,7 +349,7 @@ static int start_loaded(struct hk_container *c, hk_error_t **err)
     if (n == 1)
       break;
     if (pfd[1].revents)
-      return hk_error_make(err, ESRCH, "cannot start container \"%s\": its init exited", c->id);
+      return hk_error_plain(err, ESRCH, "cannot start container \"%s\": its init exited", c->id);
     if (n == 0 || (n < 0 && errno == EAGAIN)) {
       usleep(1000); /* writer opened but has not written yet (or HUP) */
       continue;
@@ -400,7 +423,7 @@ static int kill_loaded(struct hk_container *c, int signo, bool all, hk_error_t *
   _cleanup_close_ int pidfd = -1;
 
   if (strcmp(c->state->status, "stopped") == 0)
-    return hk_error_make(err, ESRCH, "container \"%s\" is not running", c->id);
+    return hk_error_plain(err, ESRCH, "container \"%s\" is not running", c->id);
   pidfd = pidfd_open_checked(c->state, err);
   if (pidfd < 0)
     return -1;
@@ -438,7 +461,7 @@ static int stop_all(struct hk_container *c, hk_error_t **err)
   while (poll(&p, 1, 10000) < 0 && errno == EINTR)
     ;
   if (!(p.revents & POLLIN))
-    return hk_error_make(err, ETIMEDOUT, "container \"%s\": init did not die", c->id);
+    return hk_error_plain(err, ETIMEDOUT, "container \"%s\": init did not die", c->id);
   return 0;
 }
 
@@ -463,7 +486,7 @@ int hk_container_delete(const char *root, const char *id, bool force, hk_error_t
     return 0;
   }
   if (strcmp(c->state->status, "running") == 0 && !force)
-    return hk_error_make(err, EBUSY,
+    return hk_error_plain(err, EBUSY,
                          "cannot delete container \"%s\" that is not stopped: running (use "
                          "--force)",
                          id);

@@ -46,7 +46,7 @@ static int open_parent(int rootfd, const char *path, char **base, hk_error_t **e
   _cleanup_free_ char *dir = NULL;
 
   if (slash == NULL || slash[1] == '\0')
-    return hk_error_make(err, EINVAL, "invalid device path `%s`", path);
+    return hk_error_plain(err, EINVAL, "invalid device path `%s`", path);
   *base = hk_xstrdup(slash + 1);
   dir = slash == clean ? hk_xstrdup("/") : strndup(clean, slash - clean);
   return hk_path_open_in_root(rootfd, dir, HK_PATH_CREATE_DIR, err);
@@ -85,7 +85,7 @@ static int make_node(int rootfd, const struct dev_node *d, bool in_userns, hk_er
     type = S_IFIFO;
     break;
   default:
-    return hk_error_make(err, EINVAL, "device `%s`: unknown type '%c'", d->path, d->type);
+    return hk_error_plain(err, EINVAL, "device `%s`: unknown type '%c'", d->path, d->type);
   }
   pfd = open_parent(rootfd, d->path, &base, err);
   if (pfd < 0)
@@ -139,7 +139,7 @@ int hk_devices_setup(int rootfd, const struct hk_spec *spec, bool with_defaults,
         .gid = d->has_gid ? d->gid : 0,
     };
     if (d->path == NULL || d->path[0] != '/')
-      return hk_error_make(err, EINVAL, "linux.devices[%zu].path: must be absolute", i);
+      return hk_error_plain(err, EINVAL, "linux.devices[%zu].path: must be absolute", i);
     if (make_node(rootfd, &n, in_userns, err) < 0)
       return hk_error_wrap(err, "linux.devices[%zu]", i);
   }

@@ -47,6 +47,17 @@ int hk_error_make(hk_error_t **err, int errnum, const char *fmt, ...)
   return -1;
 }
 
+int hk_error_plain(hk_error_t **err, int code, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  hk_error_makev(err, 0, fmt, ap);
+  va_end(ap);
+  if (err && *err && (*err)->msg)
+    (*err)->code = code;
+  return -1;
+}
+
 int hk_error_wrap(hk_error_t **err, const char *fmt, ...)
 {
   char *ctx = NULL, *full = NULL;

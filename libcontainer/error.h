@@ -19,6 +19,12 @@ int hk_error_make(hk_error_t **err, int errnum, const char *fmt, ...)
 int hk_error_makev(hk_error_t **err, int errnum, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 
+/* Like hk_error_make, but the message is complete as given: the code is
+ * recorded without appending strerror (for errors that are not a failed
+ * system call, such as "container \"x\" already exists"). */
+int hk_error_plain(hk_error_t **err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Prefix the message of *err with "context: " and return -1. */
 int hk_error_wrap(hk_error_t **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

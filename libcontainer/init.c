@@ -86,13 +86,13 @@ static int set_names(const struct hk_spec *spec, const struct hk_ns_plan *pl, hk
 
   if (spec->hostname && spec->hostname[0]) {
     if (!own_uts)
-      return hk_error_make(err, EINVAL, "hostname: needs a uts namespace");
+      return hk_error_plain(err, EINVAL, "hostname: needs a uts namespace");
     if (sethostname(spec->hostname, strlen(spec->hostname)) < 0)
       return hk_error_make(err, errno, "hostname: sethostname \"%s\"", spec->hostname);
   }
   if (spec->domainname && spec->domainname[0]) {
     if (!own_uts)
-      return hk_error_make(err, EINVAL, "domainname: needs a uts namespace");
+      return hk_error_plain(err, EINVAL, "domainname: needs a uts namespace");
     if (setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
       return hk_error_make(err, errno, "domainname: setdomainname \"%s\"", spec->domainname);
   }
@@ -106,7 +106,7 @@ static int write_sysctls(const struct hk_linux *lx, hk_error_t **err)
     _cleanup_free_ char *path = NULL;
 
     if (key[0] == '\0' || strstr(key, "..") || strchr(key, '/'))
-      return hk_error_make(err, EINVAL, "linux.sysctl[\"%s\"]: invalid name", key);
+      return hk_error_plain(err, EINVAL, "linux.sysctl[\"%s\"]: invalid name", key);
     path = hk_xasprintf("/proc/sys/%s", key);
     for (char *p = path + 10; *p; p++)
       if (*p == '.')

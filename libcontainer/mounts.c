@@ -117,7 +117,7 @@ int hk_mount_parse_options(const struct hk_mount *m, struct hk_mount_opts *o, hk
   }
   if (o->bind && o->data) {
     hk_mount_opts_clear(o);
-    return hk_error_make(err, EINVAL, "unsupported option for a bind mount");
+    return hk_error_plain(err, EINVAL, "unsupported option for a bind mount");
   }
   return 0;
 }
@@ -170,7 +170,7 @@ static int mount_bind(int rootfd, const char *bundle, const struct hk_mount *m,
   struct stat st;
 
   if (m->source == NULL)
-    return hk_error_make(err, EINVAL, "bind mount without a source");
+    return hk_error_plain(err, EINVAL, "bind mount without a source");
   src = m->source[0] == '/' ? hk_xstrdup(m->source) : hk_xasprintf("%s/%s", bundle, m->source);
   sfd = open(src, O_PATH | O_CLOEXEC);
   if (sfd < 0 || fstat(sfd, &st) < 0)
@@ -204,7 +204,7 @@ static int mount_fs(int rootfd, const struct hk_mount *m, const char *dest,
   const char *type = m->type;
 
   if (type == NULL || type[0] == '\0')
-    return hk_error_make(err, EINVAL, "missing type");
+    return hk_error_plain(err, EINVAL, "missing type");
   *dfd = hk_path_open_in_root(rootfd, dest, HK_PATH_CREATE_DIR, err);
   if (*dfd < 0)
     return -1;
@@ -286,7 +286,7 @@ int hk_mount_apply(int rootfd, const char *bundle, const struct hk_mount *m, siz
   int r;
 
   if (m->destination == NULL || m->destination[0] == '\0')
-    return hk_error_make(err, EINVAL, "mounts[%zu].destination: must not be empty", idx);
+    return hk_error_plain(err, EINVAL, "mounts[%zu].destination: must not be empty", idx);
   dest = hk_path_clean(m->destination);
   if (hk_mount_parse_options(m, &o, err) < 0)
     return hk_error_wrap(err, "mounts[%zu].options", idx);

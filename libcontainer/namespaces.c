@@ -51,10 +51,10 @@ int hk_ns_plan_build(const struct hk_linux *lx, struct hk_ns_plan *plan, hk_erro
     const struct hk_namespace *ns = &lx->namespaces[i];
     int flag = hk_ns_flag(ns->type ? ns->type : "");
     if (flag == 0)
-      return hk_error_make(err, EINVAL, "linux.namespaces[%zu].type: unknown namespace type \"%s\"",
+      return hk_error_plain(err, EINVAL, "linux.namespaces[%zu].type: unknown namespace type \"%s\"",
                            i, ns->type ? ns->type : "");
     if ((plan->new_flags | plan->join_flags) & flag)
-      return hk_error_make(err, EINVAL, "linux.namespaces[%zu]: namespace \"%s\" listed twice", i,
+      return hk_error_plain(err, EINVAL, "linux.namespaces[%zu]: namespace \"%s\" listed twice", i,
                            ns->type);
     if (ns->path && ns->path[0]) {
       plan->join_flags |= flag;
@@ -99,6 +99,17 @@ int hk_userns_write_maps(pid_t pid, const struct hk_linux *lx, hk_error_t **err)
   if (write_map(pid, "uid_map", lx->uid_mappings, lx->uid_mappings_len, err) < 0)
     return -1;
   return write_map(pid, "gid_map", lx->gid_mappings, lx->gid_mappings_len, err);
+}
+
+bool hk_userns_host_id(const struct hk_id_mapping *m, size_t n, uint32_t id, uint32_t *host)
+{
+  for (size_t i = 0; i < n; i++) {
+    if (id >= m[i].container_id && id - m[i].container_id < m[i].size) {
+      *host = m[i].host_id + (id - m[i].container_id);
+      return true;
+    }
+  }
+  return false;
 }
 
 int hk_timens_write_offsets(const struct hk_time_offsets *t, hk_error_t **err)

@@ -33,6 +33,9 @@ int hk_ns_join(const char *path, int flag, hk_error_t **err);
 /* Write /proc/PID/{uid_map,gid_map} from the config (done by the parent). */
 int hk_userns_write_maps(pid_t pid, const struct hk_linux *lx, hk_error_t **err);
 
+/* The host ID that container ID `id` maps to; false when unmapped. */
+bool hk_userns_host_id(const struct hk_id_mapping *m, size_t n, uint32_t id, uint32_t *host);
+
 /* Write /proc/self/timens_offsets (after unshare(CLONE_NEWTIME)). */
 int hk_timens_write_offsets(const struct hk_time_offsets *t, hk_error_t **err);
 

@@ -42,7 +42,7 @@ int hk_rlimits_apply(const struct hk_process *p, hk_error_t **err)
     struct rlimit lim = {.rlim_cur = r->soft, .rlim_max = r->hard};
 
     if (res < 0)
-      return hk_error_make(err, EINVAL, "process.rlimits[%zu].type: unknown rlimit \"%s\"", i,
+      return hk_error_plain(err, EINVAL, "process.rlimits[%zu].type: unknown rlimit \"%s\"", i,
                            r->type ? r->type : "");
     if (setrlimit(res, &lim) < 0)
       return hk_error_make(err, errno, "process.rlimits[%zu]: set %s to %llu/%llu", i, r->type,
@@ -102,7 +102,7 @@ int hk_exec_lookup(const struct hk_process *p, char **path, hk_error_t **err)
   int e = ENOENT;
 
   if (arg0 == NULL || arg0[0] == '\0')
-    return hk_error_make(err, EINVAL, "process.args: must name an executable");
+    return hk_error_plain(err, EINVAL, "process.args: must name an executable");
   if (strchr(arg0, '/')) {
     if (!is_executable(arg0, &e))
       return hk_error_make(err, e, "exec: \"%s\"", arg0);

@@ -32,7 +32,7 @@ static int propagation_flags(const char *name, unsigned long *flags, hk_error_t 
       return 0;
     }
   }
-  return hk_error_make(err, EINVAL, "linux.rootfsPropagation: unknown value \"%s\"", name);
+  return hk_error_plain(err, EINVAL, "linux.rootfsPropagation: unknown value \"%s\"", name);
 }
 
 /* /dev gets the default nodes when the config mounts a fresh filesystem

@@ -32,11 +32,11 @@ int hk_signal_parse(const char *s, int *signo, hk_error_t **err)
   long n;
 
   if (s == NULL || *s == '\0')
-    return hk_error_make(err, EINVAL, "unknown signal \"\"");
+    return hk_error_plain(err, EINVAL, "unknown signal \"\"");
   n = strtol(s, &end, 10);
   if (*end == '\0') {
     if (n <= 0 || n > SIGRTMAX)
-      return hk_error_make(err, EINVAL, "unknown signal \"%s\"", s);
+      return hk_error_plain(err, EINVAL, "unknown signal \"%s\"", s);
     *signo = n;
     return 0;
   }
@@ -55,7 +55,7 @@ int hk_signal_parse(const char *s, int *signo, hk_error_t **err)
     if (name[5] != '\0') {
       off = strtol(name + 5, &end, 10);
       if (*end != '\0' || (min && off < 0) || (!min && off > 0))
-        return hk_error_make(err, EINVAL, "unknown signal \"%s\"", s);
+        return hk_error_plain(err, EINVAL, "unknown signal \"%s\"", s);
     }
     n = (min ? SIGRTMIN : SIGRTMAX) + off;
     if (n >= SIGRTMIN && n <= SIGRTMAX) {
@@ -63,5 +63,5 @@ int hk_signal_parse(const char *s, int *signo, hk_error_t **err)
       return 0;
     }
   }
-  return hk_error_make(err, EINVAL, "unknown signal \"%s\"", s);
+  return hk_error_plain(err, EINVAL, "unknown signal \"%s\"", s);
 }

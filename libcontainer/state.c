@@ -20,23 +20,23 @@ int hk_id_validate(const char *id, hk_error_t **err)
   size_t len = id ? strlen(id) : 0;
 
   if (len == 0)
-    return hk_error_make(err, EINVAL, "invalid container ID \"\": must not be empty");
+    return hk_error_plain(err, EINVAL, "invalid container ID \"\": must not be empty");
   if (len >= MAX_ID_LEN)
-    return hk_error_make(err, EINVAL, "invalid container ID: longer than %d characters",
+    return hk_error_plain(err, EINVAL, "invalid container ID: longer than %d characters",
                          MAX_ID_LEN - 1);
   if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
-    return hk_error_make(err, EINVAL, "invalid container ID \"%s\"", id);
+    return hk_error_plain(err, EINVAL, "invalid container ID \"%s\"", id);
   /* The same alphabet as runc: letters, digits, and _ + - . */
   for (const char *p = id; *p; p++) {
     unsigned char c = *p;
     if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
           c == '_' || c == '+' || c == '-' || c == '.')) {
       if (c < 0x20 || c >= 0x7f)
-        return hk_error_make(err, EINVAL,
+        return hk_error_plain(err, EINVAL,
                              "invalid container ID: byte 0x%02x at offset %zu (allowed: letters, "
                              "digits, '_', '+', '-', '.')",
                              c, (size_t)(p - id));
-      return hk_error_make(err, EINVAL,
+      return hk_error_plain(err, EINVAL,
                            "invalid container ID \"%s\": character '%c' (allowed: letters, "
                            "digits, '_', '+', '-', '.')",
                            id, c);
@@ -90,7 +90,7 @@ int hk_container_claim(const char *root, const char *id, struct hk_container **o
     return -1;
   if (mkdirat(rootfd, id, 0711) < 0) {
     if (errno == EEXIST)
-      return hk_error_make(err, EEXIST, "container \"%s\" already exists", id);
+      return hk_error_plain(err, EEXIST, "container \"%s\" already exists", id);
     return hk_error_make(err, errno, "create state directory `%s/%s`", root, id);
   }
   c = container_new(root, id);
@@ -183,7 +183,7 @@ int hk_container_load(const char *root, const char *id, enum hk_lock lock,
     c->dirfd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   if (c->dirfd < 0) {
     if (rootfd < 0 || errno == ENOENT)
-      return hk_error_make(err, ENOENT, "container \"%s\" does not exist", id);
+      return hk_error_plain(err, ENOENT, "container \"%s\" does not exist", id);
     return hk_error_make(err, errno, "open state directory `%s/%s`", root, id);
   }
   if (lock == HK_LOCK_SHARED) {

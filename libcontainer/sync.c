@@ -103,22 +103,22 @@ int hk_sync_expect(int fd, enum hk_sync_msg expected, pid_t *pid, hk_error_t **e
     return hk_error_make(err, 0, "container init exited before %s",
                          hk_sync_msg_name(expected));
   if ((size_t)n < sizeof(h))
-    return hk_error_make(err, EPROTO, "sync: short message");
+    return hk_error_plain(err, EPROTO, "sync: short message");
   memcpy(&h, buf, sizeof(h));
   if (h.len != (size_t)n - sizeof(h))
-    return hk_error_make(err, EPROTO, "sync: bad message length");
+    return hk_error_plain(err, EPROTO, "sync: bad message length");
   if (h.type == HK_SYNC_ERROR) {
     buf[n] = '\0';
     return hk_error_make(err, 0, "%s", buf + sizeof(h));
   }
   if (h.type != (uint32_t)expected)
-    return hk_error_make(err, EPROTO, "sync: expected %s, got %s", hk_sync_msg_name(expected),
+    return hk_error_plain(err, EPROTO, "sync: expected %s, got %s", hk_sync_msg_name(expected),
                          hk_sync_msg_name(h.type));
   if (expected == HK_SYNC_INIT_PID) {
     struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
     struct ucred uc;
     if (c == NULL || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_CREDENTIALS)
-      return hk_error_make(err, EPROTO, "sync: INIT_PID without credentials");
+      return hk_error_plain(err, EPROTO, "sync: INIT_PID without credentials");
     memcpy(&uc, CMSG_DATA(c), sizeof(uc));
     *pid = uc.pid;
   }
