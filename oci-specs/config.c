@@ -60,11 +60,9 @@ static int read_hook(struct hk_jctx *c, hk_jval v, void *elem)
   return 0;
 }
 
-static int read_hook_list(struct hk_jctx *c, hk_jval obj, const char *key,
-                          struct hk_hook_list *l)
+static int read_hook_list(struct hk_jctx *c, hk_jval obj, const char *key, struct hk_hook_list *l)
 {
-  return hk_json_array(c, obj, key, sizeof(struct hk_hook), read_hook, &l->items, &l->len,
-                       NULL);
+  return hk_json_array(c, obj, key, sizeof(struct hk_hook), read_hook, &l->items, &l->len, NULL);
 }
 
 static int read_hooks(struct hk_jctx *c, hk_jval v, void *data)
@@ -94,8 +92,7 @@ static int read_linux_section(struct hk_jctx *c, hk_jval v, void *data)
 static int read_spec(struct hk_jctx *c, hk_jval root, struct hk_spec *s)
 {
   if (hk_json_string(c, root, "ociVersion", &s->oci_version) < 0 ||
-      hk_json_section(c, root, "process", read_process_section, &s->process, &s->has_process) <
-          0 ||
+      hk_json_section(c, root, "process", read_process_section, &s->process, &s->has_process) < 0 ||
       hk_json_section(c, root, "root", read_root, &s->root, &s->has_root) < 0 ||
       hk_json_string(c, root, "hostname", &s->hostname) < 0 ||
       hk_json_string(c, root, "domainname", &s->domainname) < 0 ||

@@ -15,13 +15,20 @@ static const char *const default_caps[] = {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_N
 static const char *const default_env[] = {
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm", NULL};
 
-static const char *const masked_paths[] = {
-    "/proc/acpi",      "/proc/asound",       "/proc/kcore",   "/proc/keys",
-    "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
-    "/sys/firmware",   "/proc/scsi",         NULL};
+static const char *const masked_paths[] = {"/proc/acpi",
+                                           "/proc/asound",
+                                           "/proc/kcore",
+                                           "/proc/keys",
+                                           "/proc/latency_stats",
+                                           "/proc/timer_list",
+                                           "/proc/timer_stats",
+                                           "/proc/sched_debug",
+                                           "/sys/firmware",
+                                           "/proc/scsi",
+                                           NULL};
 
-static const char *const readonly_paths[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-                                             "/proc/sysrq-trigger", NULL};
+static const char *const readonly_paths[] = {
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL};
 
 struct default_mount {
   const char *destination, *type, *source;

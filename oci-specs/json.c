@@ -24,7 +24,7 @@
 /* ---- document parsing ---- */
 
 #define HK_STR_(x) #x
-#define HK_STR(x) HK_STR_(x)
+#define HK_STR(x)  HK_STR_(x)
 
 static unsigned line_at(const char *json, size_t off)
 {
@@ -209,8 +209,8 @@ static int validate(const char *json, size_t len, const char *doc, hk_error_t **
   return ret;
 }
 
-int hk_json_open(struct hk_jctx *c, const char *json, size_t len, const char *doc,
-                 hk_error_t **err, hk_jval *root)
+int hk_json_open(struct hk_jctx *c, const char *json, size_t len, const char *doc, hk_error_t **err,
+                 hk_jval *root)
 {
   _cleanup_free_ char *copy = NULL;
   char ebuf[256];
@@ -221,8 +221,7 @@ int hk_json_open(struct hk_jctx *c, const char *json, size_t len, const char *do
   c->err = err;
   *root = NULL;
   if (len > HK_SPEC_MAX_FILE_SIZE)
-    return hk_error_make(err, 0, "%s: document larger than %u bytes", doc,
-                         HK_SPEC_MAX_FILE_SIZE);
+    return hk_error_make(err, 0, "%s: document larger than %u bytes", doc, HK_SPEC_MAX_FILE_SIZE);
   if (prescan(json, len, doc, err) < 0 || validate(json, len, doc, err) < 0)
     return -1;
   copy = hk_xmalloc0(len + 1);
@@ -554,8 +553,7 @@ static int read_strv(struct hk_jctx *c, hk_jval v, struct hk_strv *out)
   return 0;
 }
 
-int hk_json_strv(struct hk_jctx *c, hk_jval obj, const char *key, struct hk_strv *out,
-                 bool *has)
+int hk_json_strv(struct hk_jctx *c, hk_jval obj, const char *key, struct hk_strv *out, bool *has)
 {
   hk_jval v = hk_json_get(obj, key);
   size_t mark;
@@ -626,8 +624,8 @@ static void *store_items(void *itemsp, size_t size, size_t n)
   return items;
 }
 
-int hk_json_array(struct hk_jctx *c, hk_jval obj, const char *key, size_t size,
-                  hk_json_elem_fn fn, void *itemsp, size_t *len, bool *has)
+int hk_json_array(struct hk_jctx *c, hk_jval obj, const char *key, size_t size, hk_json_elem_fn fn,
+                  void *itemsp, size_t *len, bool *has)
 {
   hk_jval v = hk_json_get(obj, key);
   size_t mark, n;
@@ -657,8 +655,8 @@ int hk_json_array(struct hk_jctx *c, hk_jval obj, const char *key, size_t size,
   return ret;
 }
 
-int hk_json_section(struct hk_jctx *c, hk_jval obj, const char *key, hk_json_elem_fn fn,
-                    void *data, bool *has)
+int hk_json_section(struct hk_jctx *c, hk_jval obj, const char *key, hk_json_elem_fn fn, void *data,
+                    bool *has)
 {
   hk_jval v;
   size_t mark;
@@ -676,8 +674,7 @@ int hk_json_section(struct hk_jctx *c, hk_jval obj, const char *key, hk_json_ele
   return ret;
 }
 
-int hk_json_u32_array(struct hk_jctx *c, hk_jval obj, const char *key, uint32_t **out,
-                      size_t *len)
+int hk_json_u32_array(struct hk_jctx *c, hk_jval obj, const char *key, uint32_t **out, size_t *len)
 {
   hk_jval v = hk_json_get(obj, key);
   size_t mark, n;
@@ -704,8 +701,8 @@ int hk_json_u32_array(struct hk_jctx *c, hk_jval obj, const char *key, uint32_t 
   return ret;
 }
 
-int hk_json_map(struct hk_jctx *c, hk_jval obj, const char *key, size_t size,
-                hk_json_entry_fn fn, void *itemsp, size_t *len)
+int hk_json_map(struct hk_jctx *c, hk_jval obj, const char *key, size_t size, hk_json_entry_fn fn,
+                void *itemsp, size_t *len)
 {
   hk_jval v;
   size_t mark, n;

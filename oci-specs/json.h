@@ -26,8 +26,8 @@ struct hk_jctx {
 
 /* Parse a whole document with the limits of spec.h; on success *root is an
  * object to release with hk_json_done(). */
-int hk_json_open(struct hk_jctx *c, const char *json, size_t len, const char *doc,
-                 hk_error_t **err, hk_jval *root);
+int hk_json_open(struct hk_jctx *c, const char *json, size_t len, const char *doc, hk_error_t **err,
+                 hk_jval *root);
 void hk_json_done(struct hk_jctx *c, hk_jval root);
 
 /* Path bookkeeping: push returns the old length to pass to pop. */
@@ -57,8 +57,7 @@ int hk_json_u16(struct hk_jctx *c, hk_jval obj, const char *key, uint16_t *out, 
 int hk_json_u64(struct hk_jctx *c, hk_jval obj, const char *key, uint64_t *out, bool *has);
 int hk_json_i32(struct hk_jctx *c, hk_jval obj, const char *key, int32_t *out, bool *has);
 int hk_json_i64(struct hk_jctx *c, hk_jval obj, const char *key, int64_t *out, bool *has);
-int hk_json_strv(struct hk_jctx *c, hk_jval obj, const char *key, struct hk_strv *out,
-                 bool *has);
+int hk_json_strv(struct hk_jctx *c, hk_jval obj, const char *key, struct hk_strv *out, bool *has);
 /* An object of strings to strings (annotations, sysctl, unified). */
 int hk_json_kv(struct hk_jctx *c, hk_jval obj, const char *key, struct hk_kv_list *out);
 /* A nested object: *out is NULL when absent. */
@@ -66,24 +65,24 @@ int hk_json_object(struct hk_jctx *c, hk_jval obj, const char *key, hk_jval *out
 
 /* An array of objects read by `fn` into a zeroed array of `size`-byte
  * elements.  itemsp is the address of the caller's `T *` field; the array
- * is stored there and in *len before the elements are read, so on error the caller's free function releases what was read. */
+ * is stored there and in *len before the elements are read, so on error
+ * the caller's free function releases what was read. */
 typedef int (*hk_json_elem_fn)(struct hk_jctx *c, hk_jval v, void *elem);
-int hk_json_array(struct hk_jctx *c, hk_jval obj, const char *key, size_t size,
-                  hk_json_elem_fn fn, void *itemsp, size_t *len, bool *has);
+int hk_json_array(struct hk_jctx *c, hk_jval obj, const char *key, size_t size, hk_json_elem_fn fn,
+                  void *itemsp, size_t *len, bool *has);
 
 /* A nested object read by `fn` (with the path pushed); *has (if given) is
  * set when the object is present. */
-int hk_json_section(struct hk_jctx *c, hk_jval obj, const char *key, hk_json_elem_fn fn,
-                    void *data, bool *has);
+int hk_json_section(struct hk_jctx *c, hk_jval obj, const char *key, hk_json_elem_fn fn, void *data,
+                    bool *has);
 
 /* An array of uint32 (additionalGids). */
-int hk_json_u32_array(struct hk_jctx *c, hk_jval obj, const char *key, uint32_t **out,
-                      size_t *len);
+int hk_json_u32_array(struct hk_jctx *c, hk_jval obj, const char *key, uint32_t **out, size_t *len);
 
 /* An object whose keys are names (netDevices, rdma): fn gets each key. */
 typedef int (*hk_json_entry_fn)(struct hk_jctx *c, const char *key, hk_jval v, void *elem);
-int hk_json_map(struct hk_jctx *c, hk_jval obj, const char *key, size_t size,
-                hk_json_entry_fn fn, void *itemsp, size_t *len);
+int hk_json_map(struct hk_jctx *c, hk_jval obj, const char *key, size_t size, hk_json_entry_fn fn,
+                void *itemsp, size_t *len);
 
 void hk_json_strv_clear(struct hk_strv *v);
 void hk_json_kv_clear(struct hk_kv_list *kv);

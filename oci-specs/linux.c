@@ -9,8 +9,8 @@
 #include "libcontainer/utils.h"
 #include "oci-specs/readers.h"
 
-static const char *const namespace_types[] = {"pid",  "network", "mount",  "ipc",
-                                              "uts",  "user",    "cgroup", "time"};
+static const char *const namespace_types[] = {"pid", "network", "mount",  "ipc",
+                                              "uts", "user",    "cgroup", "time"};
 
 static bool in_list(const char *s, const char *const *list, size_t n)
 {
@@ -69,8 +69,7 @@ static int read_time_offsets(struct hk_jctx *c, hk_jval v, void *data)
 {
   struct hk_time_offsets *t = data;
 
-  if (hk_json_section(c, v, "monotonic", read_time_offset, &t->monotonic, &t->has_monotonic) <
-          0 ||
+  if (hk_json_section(c, v, "monotonic", read_time_offset, &t->monotonic, &t->has_monotonic) < 0 ||
       hk_json_section(c, v, "boottime", read_time_offset, &t->boottime, &t->has_boottime) < 0)
     return -1;
   return 0;
@@ -154,8 +153,8 @@ static int read_seccomp_section(struct hk_jctx *c, hk_jval v, void *data)
 
 int hk_spec_read_linux(struct hk_jctx *c, hk_jval v, struct hk_linux *l)
 {
-  if (hk_json_array(c, v, "namespaces", sizeof(struct hk_namespace), read_namespace,
-                    &l->namespaces, &l->namespaces_len, NULL) < 0 ||
+  if (hk_json_array(c, v, "namespaces", sizeof(struct hk_namespace), read_namespace, &l->namespaces,
+                    &l->namespaces_len, NULL) < 0 ||
       check_namespace_duplicates(c, l) < 0 ||
       hk_json_array(c, v, "uidMappings", sizeof(struct hk_id_mapping), hk_spec_read_id_mapping,
                     &l->uid_mappings, &l->uid_mappings_len, NULL) < 0 ||
@@ -168,8 +167,8 @@ int hk_spec_read_linux(struct hk_jctx *c, hk_jval v, struct hk_linux *l)
       hk_json_map(c, v, "netDevices", sizeof(struct hk_net_device), read_net_device,
                   &l->net_devices, &l->net_devices_len) < 0 ||
       hk_json_string(c, v, "cgroupsPath", &l->cgroups_path) < 0 ||
-      hk_json_section(c, v, "resources", read_resources_section, &l->resources,
-                      &l->has_resources) < 0 ||
+      hk_json_section(c, v, "resources", read_resources_section, &l->resources, &l->has_resources) <
+          0 ||
       hk_json_string(c, v, "rootfsPropagation", &l->rootfs_propagation) < 0 ||
       hk_json_section(c, v, "seccomp", read_seccomp_section, &l->seccomp, &l->has_seccomp) < 0 ||
       hk_json_kv(c, v, "sysctl", &l->sysctl) < 0 ||
@@ -179,8 +178,8 @@ int hk_spec_read_linux(struct hk_jctx *c, hk_jval v, struct hk_linux *l)
       hk_json_section(c, v, "intelRdt", read_intel_rdt, &l->intel_rdt, &l->has_intel_rdt) < 0 ||
       hk_json_section(c, v, "memoryPolicy", read_memory_policy, &l->memory_policy,
                       &l->has_memory_policy) < 0 ||
-      hk_json_section(c, v, "personality", read_personality, &l->personality,
-                      &l->has_personality) < 0)
+      hk_json_section(c, v, "personality", read_personality, &l->personality, &l->has_personality) <
+          0)
     return -1;
   return 0;
 }

@@ -46,8 +46,7 @@ static int read_rlimit(struct hk_jctx *c, hk_jval v, void *elem)
 {
   struct hk_rlimit *r = elem;
 
-  if (hk_json_string(c, v, "type", &r->type) < 0 ||
-      hk_json_u64(c, v, "soft", &r->soft, NULL) < 0 ||
+  if (hk_json_string(c, v, "type", &r->type) < 0 || hk_json_u64(c, v, "soft", &r->soft, NULL) < 0 ||
       hk_json_u64(c, v, "hard", &r->hard, NULL) < 0)
     return -1;
   return 0;

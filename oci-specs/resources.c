@@ -31,8 +31,8 @@ static int read_memory(struct hk_jctx *c, hk_jval v, void *data)
       hk_json_i64(c, v, "kernel", &m->kernel, &m->has_kernel) < 0 ||
       hk_json_i64(c, v, "kernelTCP", &m->kernel_tcp, &m->has_kernel_tcp) < 0 ||
       hk_json_u64(c, v, "swappiness", &m->swappiness, &m->has_swappiness) < 0 ||
-      hk_json_bool(c, v, "disableOOMKiller", &m->disable_oom_killer,
-                   &m->has_disable_oom_killer) < 0 ||
+      hk_json_bool(c, v, "disableOOMKiller", &m->disable_oom_killer, &m->has_disable_oom_killer) <
+          0 ||
       hk_json_bool(c, v, "useHierarchy", &m->use_hierarchy, &m->has_use_hierarchy) < 0 ||
       hk_json_bool(c, v, "checkBeforeUpdate", &m->check_before_update,
                    &m->has_check_before_update) < 0)
@@ -152,15 +152,14 @@ static int read_rdma(struct hk_jctx *c, const char *key, hk_jval v, void *elem)
 
 int hk_spec_read_resources(struct hk_jctx *c, hk_jval v, struct hk_resources *r)
 {
-  if (hk_json_array(c, v, "devices", sizeof(struct hk_device_cgroup), read_device_rule,
-                    &r->devices, &r->devices_len, NULL) < 0 ||
+  if (hk_json_array(c, v, "devices", sizeof(struct hk_device_cgroup), read_device_rule, &r->devices,
+                    &r->devices_len, NULL) < 0 ||
       hk_json_section(c, v, "memory", read_memory, &r->memory, &r->has_memory) < 0 ||
       hk_json_section(c, v, "cpu", read_cpu, &r->cpu, &r->has_cpu) < 0 ||
       hk_json_section(c, v, "pids", read_pids, r, &r->has_pids) < 0 ||
       hk_json_section(c, v, "blockIO", read_block_io, &r->block_io, &r->has_block_io) < 0 ||
-      hk_json_array(c, v, "hugepageLimits", sizeof(struct hk_hugepage_limit),
-                    read_hugepage_limit, &r->hugepage_limits, &r->hugepage_limits_len,
-                    NULL) < 0 ||
+      hk_json_array(c, v, "hugepageLimits", sizeof(struct hk_hugepage_limit), read_hugepage_limit,
+                    &r->hugepage_limits, &r->hugepage_limits_len, NULL) < 0 ||
       hk_json_section(c, v, "network", read_network, &r->network, &r->has_network) < 0 ||
       hk_json_map(c, v, "rdma", sizeof(struct hk_rdma), read_rdma, &r->rdma, &r->rdma_len) < 0 ||
       hk_json_kv(c, v, "unified", &r->unified) < 0)
@@ -195,8 +194,8 @@ void hk_spec_clear_resources(struct hk_resources *r)
   memset(r, 0, sizeof(*r));
 }
 
-int hk_resources_parse(const char *json, size_t len, const char *name,
-                       struct hk_resources **out, hk_error_t **err)
+int hk_resources_parse(const char *json, size_t len, const char *name, struct hk_resources **out,
+                       hk_error_t **err)
 {
   struct hk_jctx c;
   hk_jval root;

@@ -27,8 +27,8 @@ static int read_syscall(struct hk_jctx *c, hk_jval v, void *elem)
   if (hk_json_strv(c, v, "names", &s->names, NULL) < 0 ||
       hk_json_string(c, v, "action", &s->action) < 0 ||
       hk_json_u32(c, v, "errnoRet", &s->errno_ret, &s->has_errno_ret) < 0 ||
-      hk_json_array(c, v, "args", sizeof(struct hk_seccomp_arg), read_arg, &s->args,
-                    &s->args_len, NULL) < 0)
+      hk_json_array(c, v, "args", sizeof(struct hk_seccomp_arg), read_arg, &s->args, &s->args_len,
+                    NULL) < 0)
     return -1;
   return 0;
 }
@@ -36,14 +36,13 @@ static int read_syscall(struct hk_jctx *c, hk_jval v, void *elem)
 int hk_spec_read_seccomp(struct hk_jctx *c, hk_jval v, struct hk_seccomp *s)
 {
   if (hk_json_string(c, v, "defaultAction", &s->default_action) < 0 ||
-      hk_json_u32(c, v, "defaultErrnoRet", &s->default_errno_ret, &s->has_default_errno_ret) <
-          0 ||
+      hk_json_u32(c, v, "defaultErrnoRet", &s->default_errno_ret, &s->has_default_errno_ret) < 0 ||
       hk_json_strv(c, v, "architectures", &s->architectures, NULL) < 0 ||
       hk_json_strv(c, v, "flags", &s->flags, NULL) < 0 ||
       hk_json_string(c, v, "listenerPath", &s->listener_path) < 0 ||
       hk_json_string(c, v, "listenerMetadata", &s->listener_metadata) < 0 ||
-      hk_json_array(c, v, "syscalls", sizeof(struct hk_seccomp_syscall), read_syscall,
-                    &s->syscalls, &s->syscalls_len, NULL) < 0)
+      hk_json_array(c, v, "syscalls", sizeof(struct hk_seccomp_syscall), read_syscall, &s->syscalls,
+                    &s->syscalls_len, NULL) < 0)
     return -1;
   return 0;
 }

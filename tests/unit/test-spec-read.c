@@ -321,8 +321,7 @@ static void test_syntax_errors(void)
   EXPECT("", "config.json: line 1: parse error: premature EOF");
   EXPECT("{}\n x", "config.json: line 2: parse error: trailing garbage");
   EXPECT("{}{}", "config.json: line 1: parse error: trailing garbage");
-  EXPECT("{\"a\":1,}",
-         "config.json: line 1: parse error: invalid object key (must be a string)");
+  EXPECT("{\"a\":1,}", "config.json: line 1: parse error: invalid object key (must be a string)");
   EXPECT("{\n\"hostname\":\"\xff\"}",
          "config.json: line 2: parse error: invalid bytes in UTF8 string");
   EXPECT("{\"hostname\":\"\xc3\"}",

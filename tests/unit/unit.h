@@ -10,7 +10,7 @@
 
 static int unit_failures, unit_test_failed, unit_count;
 
-#define CHECK(cond)                                                                               \
+#define CHECK(cond)                                                                                \
   do {                                                                                             \
     if (!(cond)) {                                                                                 \
       fprintf(stderr, "# %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);                   \
@@ -21,8 +21,8 @@ static int unit_failures, unit_test_failed, unit_count;
 #define CHECK_STR(a, b)                                                                            \
   do {                                                                                             \
     const char *_a = (a), *_b = (b);                                                               \
-    if (_a == NULL || _b == NULL ? _a != _b : strcmp(_a, _b) != 0) {                              \
-      fprintf(stderr, "# %s:%d: %s is \"%s\", expected \"%s\"\n", __FILE__, __LINE__, #a,        \
+    if (_a == NULL || _b == NULL ? _a != _b : strcmp(_a, _b) != 0) {                               \
+      fprintf(stderr, "# %s:%d: %s is \"%s\", expected \"%s\"\n", __FILE__, __LINE__, #a,          \
               _a ? _a : "(null)", _b ? _b : "(null)");                                             \
       unit_test_failed = 1;                                                                        \
     }                                                                                              \
@@ -32,7 +32,7 @@ static int unit_failures, unit_test_failed, unit_count;
   do {                                                                                             \
     unit_test_failed = 0;                                                                          \
     fn();                                                                                          \
-    printf("%s %d - %s\n", unit_test_failed ? "not ok" : "ok", ++unit_count, #fn);                \
+    printf("%s %d - %s\n", unit_test_failed ? "not ok" : "ok", ++unit_count, #fn);                 \
     unit_failures += unit_test_failed;                                                             \
   } while (0)
 
