@@ -241,10 +241,12 @@ void hk_init_main(const struct hk_init_args *a)
     hk_error_make(&err, errno, "close_range");
     die_with(a->sync_fd, err);
   }
+  /* husk exits as soon as it has sent STATE_SAVED, so stop watching for
+   * its death now; if it dies before sending it, the socket reads EOF. */
+  prctl(PR_SET_PDEATHSIG, 0);
   if (hk_sync_send(a->sync_fd, HK_SYNC_READY, &err) < 0 ||
       hk_sync_expect(a->sync_fd, HK_SYNC_STATE_SAVED, NULL, &err) < 0)
     _exit(1);
-  prctl(PR_SET_PDEATHSIG, 0);
   close(a->sync_fd);
   if (wait_for_start(procfd, a->fifo_fd, &err) < 0) {
     hk_log(HK_LOG_ERROR, "%s", err->msg);

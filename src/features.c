@@ -71,7 +71,6 @@ int husk_cmd_features(struct husk_global *g, int argc, char **argv)
   }
   if (hk_features_to_json(&f, &json, &len, &err) < 0)
     return husk_fail(err);
-  husk_print(json, len);
-  husk_print("\n", 1);
+  husk_print(json, len); /* ends with a newline */
   return 0;
 }

@@ -64,7 +64,7 @@ int husk_cmd_spec(struct husk_global *g, int argc, char **argv)
       hk_error_make(&err, errno, "create `%s`", path);
     return husk_fail(err);
   }
-  if (hk_write_all(fd, json, len) < 0 || hk_write_all(fd, "\n", 1) < 0) {
+  if (hk_write_all(fd, json, len) < 0) {
     hk_error_make(&err, errno, "write `%s`", path);
     unlink(path);
     return husk_fail(err);

@@ -30,7 +30,6 @@ int husk_cmd_state(struct husk_global *g, int argc, char **argv)
   hk_state_free(s);
   if (r < 0)
     return husk_fail(err);
-  husk_print(json, len);
-  husk_print("\n", 1);
+  husk_print(json, len); /* ends with a newline */
   return 0;
 }
