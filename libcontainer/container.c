@@ -25,6 +25,7 @@
 #include "namespaces.h"
 #include "state.h"
 #include "sync.h"
+#include "terminal.h"
 #include "utils.h"
 
 /* Everything `create` gathers before and while spawning init. */
@@ -216,7 +217,7 @@ static int fifo_chown(struct launch *l, hk_error_t **err)
 
 static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error_t **err)
 {
-  _cleanup_close_ int fifo = -1;
+  _cleanup_close_ int fifo = -1, console = -1;
   int sv[2], one = 1, r;
   bool staged = l->plan.join_flags || (l->plan.new_flags & CLONE_NEWTIME);
   struct hk_init_args a = {
@@ -230,6 +231,7 @@ static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error
       .no_pivot = o->no_pivot,
       .no_new_keyring = o->no_new_keyring,
       .preserve_fds = o->preserve_fds,
+      .console_fd = -1,
   };
 
   if (mkfifoat(l->c->dirfd, HK_EXEC_FIFO, 0600) < 0)
@@ -239,6 +241,10 @@ static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error
   fifo = openat(l->c->dirfd, HK_EXEC_FIFO, O_PATH | O_CLOEXEC);
   if (fifo < 0)
     return hk_error_make(err, errno, "open exec fifo");
+  if (l->spec->process.terminal &&
+      (console = hk_console_socket_connect(o->console_socket, err)) < 0)
+    return -1;
+  a.console_fd = console;
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return hk_error_make(err, errno, "socketpair");
   setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));

@@ -18,6 +18,7 @@
 #include "process.h"
 #include "rootfs.h"
 #include "sync.h"
+#include "terminal.h"
 #include "utils.h"
 
 #ifndef KEYCTL_JOIN_SESSION_KEYRING
@@ -130,8 +131,7 @@ static int set_oom_score_adj(const struct hk_process *p, hk_error_t **err)
 }
 
 /* Everything between CONFIGURED and READY. */
-static int build_container(const struct hk_init_args *a, int procfd, char **exe,
-                           hk_error_t **err)
+static int build_container(const struct hk_init_args *a, char **exe, hk_error_t **err)
 {
   const struct hk_spec *spec = a->spec;
   const struct hk_process *p = &spec->process;
@@ -157,6 +157,9 @@ static int build_container(const struct hk_init_args *a, int procfd, char **exe,
     return hk_error_make(err, errno, "create a session keyring");
   if (hk_rootfs_setup(&ro, err) < 0 || hk_rootfs_finalize(&ro, err) < 0)
     return -1;
+  if (p->terminal && (a->console_fd < 0 || hk_terminal_setup(a->console_fd, p, err) < 0))
+    return a->console_fd < 0 ? hk_error_plain(err, EINVAL, "process.terminal: no console socket")
+                             : -1;
   if (set_names(spec, a->plan, err) < 0)
     return -1;
   if (spec->has_linux && write_sysctls(&spec->linux_, err) < 0)
@@ -172,7 +175,6 @@ static int build_container(const struct hk_init_args *a, int procfd, char **exe,
     return hk_error_make(err, errno, "process.noNewPrivileges");
   if (hk_exec_lookup(p, exe, err) < 0)
     return -1;
-  (void)procfd;
   return 0;
 }
 
@@ -233,7 +235,7 @@ void hk_init_main(const struct hk_init_args *a)
     hk_error_make(&err, errno, "open /proc");
     die_with(a->sync_fd, err);
   }
-  if (build_container(a, procfd, &exe, &err) < 0)
+  if (build_container(a, &exe, &err) < 0)
     die_with(a->sync_fd, err);
   /* Nothing of husk's may reach the container: every descriptor past the
    * preserved ones closes on exec. */
@@ -248,6 +250,8 @@ void hk_init_main(const struct hk_init_args *a)
       hk_sync_expect(a->sync_fd, HK_SYNC_STATE_SAVED, NULL, &err) < 0)
     _exit(1);
   close(a->sync_fd);
+  if (a->console_fd >= 0)
+    close(a->console_fd);
   if (wait_for_start(procfd, a->fifo_fd, &err) < 0) {
     hk_log(HK_LOG_ERROR, "%s", err->msg);
     _exit(1);

@@ -19,6 +19,7 @@ struct hk_init_args {
   int sync_fd;
   int fifo_fd;   /* O_PATH descriptor of the exec fifo */
   int close_fd;  /* the parent's state lock, closed at once */
+  int console_fd; /* connected --console-socket, or -1 */
   bool staged;   /* namespaces are joined/unshared here, not by clone() */
   bool no_pivot;
   bool no_new_keyring;
