@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 
 #include "caps.h"
+#include "hooks.h"
 #include "container.h"
 #include "init.h"
 #include "log.h"
@@ -186,8 +187,18 @@ static int parent_sync(struct launch *l, const struct hk_create_opts *o, int fd,
     if (waitpid(l->child, &status, 0) == l->child)
       l->reaped_child = true;
   }
-  if (hk_sync_send(fd, HK_SYNC_CONFIGURED, err) < 0 ||
-      hk_sync_expect(fd, HK_SYNC_READY, NULL, err) < 0)
+  if (hk_sync_send_code(fd, HK_SYNC_CONFIGURED, l->init, err) < 0)
+    return -1;
+  if (l->spec->hooks.prestart.len || l->spec->hooks.create_runtime.len) {
+    struct hk_state st;
+    hk_hooks_state_view(&st, l->spec, o->id, l->bundle, l->init, "creating");
+    if (hk_sync_expect(fd, HK_SYNC_CREATE_HOOKS, NULL, err) < 0 ||
+        hk_hooks_run(&l->spec->hooks.prestart, "prestart", &st, false, err) < 0 ||
+        hk_hooks_run(&l->spec->hooks.create_runtime, "createRuntime", &st, false, err) < 0 ||
+        hk_sync_send(fd, HK_SYNC_CREATE_HOOKS_DONE, err) < 0)
+      return -1;
+  }
+  if (hk_sync_expect(fd, HK_SYNC_READY, NULL, err) < 0)
     return -1;
   if (save_state(l, o, err) < 0)
     return -1;
@@ -327,6 +338,30 @@ static int pidfd_open_checked(const struct hk_state *s, hk_error_t **err)
   return fd;
 }
 
+/* poststart and poststop hooks come from the config the container was
+ * created with.  Their failures are warnings, as the spec says. */
+static void run_late_hooks(struct hk_container *c, bool post_start)
+{
+  struct hk_spec *spec = NULL;
+  hk_error_t *e = NULL;
+  struct hk_state st;
+  const struct hk_hook_list *list;
+
+  if (c->state->config_path == NULL)
+    return;
+  if (hk_spec_load(c->state->config_path, &spec, &e) < 0) {
+    hk_warn("container \"%s\": %s hooks not run: %s", c->id, post_start ? "poststart" : "poststop",
+            e->msg);
+    hk_error_free(e);
+    return;
+  }
+  list = post_start ? &spec->hooks.poststart : &spec->hooks.poststop;
+  hk_hooks_state_view(&st, spec, c->id, c->state->bundle, post_start ? c->state->pid : 0,
+                      post_start ? "running" : "stopped");
+  hk_hooks_run(list, post_start ? "poststart" : "poststop", &st, true, &e);
+  hk_spec_free(spec);
+}
+
 static int start_loaded(struct hk_container *c, hk_error_t **err)
 {
   _cleanup_close_ int fifo = -1, pidfd = -1;
@@ -364,6 +399,7 @@ static int start_loaded(struct hk_container *c, hk_error_t **err)
   }
   if (unlinkat(c->dirfd, HK_EXEC_FIFO, 0) < 0)
     return hk_error_make(err, errno, "remove exec fifo");
+  run_late_hooks(c, true);
   return 0;
 }
 
@@ -498,6 +534,7 @@ int hk_container_delete(const char *root, const char *id, bool force, hk_error_t
                          id);
   if (strcmp(c->state->status, "stopped") != 0 && stop_all(c, err) < 0)
     return -1;
+  run_late_hooks(c, false);
   return hk_container_destroy_dir(c, err);
 }
 

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 
 #include "caps.h"
+#include "hooks.h"
 #include "init.h"
 #include "log.h"
 #include "process.h"
@@ -130,9 +131,34 @@ static int set_oom_score_adj(const struct hk_process *p, hk_error_t **err)
   return 0;
 }
 
-/* Everything between CONFIGURED and READY. */
-static int build_container(const struct hk_init_args *a, char **exe, hk_error_t **err)
+struct init_ctx {
+  const struct hk_init_args *a;
+  int host_pid; /* our pid as the host sees it, for the hooks' state */
+};
+
+/* After the mounts, before entering the root: the parent runs prestart and
+ * createRuntime hooks, then we run createContainer hooks, in the
+ * container's namespaces but still with the host's paths. */
+static int create_hooks(void *data, hk_error_t **err)
 {
+  const struct init_ctx *ic = data;
+  const struct hk_init_args *a = ic->a;
+  const struct hk_hooks *h = &a->spec->hooks;
+  struct hk_state st;
+
+  if (h->prestart.len || h->create_runtime.len) {
+    if (hk_sync_send(a->sync_fd, HK_SYNC_CREATE_HOOKS, err) < 0 ||
+        hk_sync_expect(a->sync_fd, HK_SYNC_CREATE_HOOKS_DONE, NULL, err) < 0)
+      return -1;
+  }
+  hk_hooks_state_view(&st, a->spec, a->id, a->bundle, ic->host_pid, "creating");
+  return hk_hooks_run(&h->create_container, "createContainer", &st, false, err);
+}
+
+/* Everything between CONFIGURED and READY. */
+static int build_container(struct init_ctx *ic, char **exe, hk_error_t **err)
+{
+  const struct hk_init_args *a = ic->a;
   const struct hk_spec *spec = a->spec;
   const struct hk_process *p = &spec->process;
   struct hk_rootfs_opts ro = {
@@ -141,6 +167,8 @@ static int build_container(const struct hk_init_args *a, char **exe, hk_error_t 
       .bundle = a->bundle,
       .no_pivot = a->no_pivot,
       .in_userns = (a->plan->new_flags | a->plan->join_flags) & CLONE_NEWUSER,
+      .before_enter = create_hooks,
+      .data = ic,
   };
 
   if (ro.in_userns) {
@@ -207,6 +235,8 @@ void hk_init_main(const struct hk_init_args *a)
   hk_error_t *err = NULL;
   _cleanup_free_ char *exe = NULL;
   pid_t parent = getppid();
+  struct init_ctx ic = {.a = a};
+  struct hk_state st;
   int procfd = -1;
   sigset_t none;
 
@@ -224,7 +254,7 @@ void hk_init_main(const struct hk_init_args *a)
       (hk_sync_send(a->sync_fd, HK_SYNC_USERMAP_REQUEST, &err) < 0 ||
        hk_sync_expect(a->sync_fd, HK_SYNC_USERMAP_DONE, NULL, &err) < 0))
     die_with(a->sync_fd, err);
-  if (hk_sync_expect(a->sync_fd, HK_SYNC_CONFIGURED, NULL, &err) < 0)
+  if (hk_sync_expect(a->sync_fd, HK_SYNC_CONFIGURED, &ic.host_pid, &err) < 0)
     _exit(1);
   if (a->staged) {
     /* We were reparented to husk (a subreaper) when our parent exited. */
@@ -235,7 +265,7 @@ void hk_init_main(const struct hk_init_args *a)
     hk_error_make(&err, errno, "open /proc");
     die_with(a->sync_fd, err);
   }
-  if (build_container(a, &exe, &err) < 0)
+  if (build_container(&ic, &exe, &err) < 0)
     die_with(a->sync_fd, err);
   /* Nothing of husk's may reach the container: every descriptor past the
    * preserved ones closes on exec. */
@@ -257,6 +287,12 @@ void hk_init_main(const struct hk_init_args *a)
     _exit(1);
   }
   close(procfd);
+  /* startContainer hooks run in the container, after `start`. */
+  hk_hooks_state_view(&st, a->spec, a->id, a->bundle, ic.host_pid, "created");
+  if (hk_hooks_run(&a->spec->hooks.start_container, "startContainer", &st, false, &err) < 0) {
+    hk_log(HK_LOG_ERROR, "%s", err->msg);
+    _exit(1);
+  }
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   execve(exe, a->spec->process.args.v, a->spec->process.env.v ? a->spec->process.env.v

@@ -111,6 +111,8 @@ int hk_rootfs_setup(const struct hk_rootfs_opts *o, hk_error_t **err)
       return hk_error_wrap(err, "process.cwd");
     close(fd);
   }
+  if (o->before_enter && o->before_enter(o->data, err) < 0)
+    return -1;
   return enter_root(rootfd, o, err);
 }
 

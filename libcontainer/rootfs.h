@@ -15,6 +15,9 @@ struct hk_rootfs_opts {
   const char *bundle; /* absolute */
   bool no_pivot;
   bool in_userns;
+  /* Called after the mounts, before entering the root (hooks). */
+  int (*before_enter)(void *data, hk_error_t **err);
+  void *data;
 };
 
 /* Everything up to and including entering the root.  Runs in init, in its

@@ -15,6 +15,8 @@ const char *hk_sync_msg_name(enum hk_sync_msg msg)
       [HK_SYNC_USERMAP_DONE] = "USERMAP_DONE",
       [HK_SYNC_INIT_PID] = "INIT_PID",
       [HK_SYNC_CONFIGURED] = "CONFIGURED",
+      [HK_SYNC_CREATE_HOOKS] = "CREATE_HOOKS",
+      [HK_SYNC_CREATE_HOOKS_DONE] = "CREATE_HOOKS_DONE",
       [HK_SYNC_READY] = "READY",
       [HK_SYNC_STATE_SAVED] = "STATE_SAVED",
       [HK_SYNC_ERROR] = "ERROR",
@@ -56,7 +58,12 @@ static int send_msg(int fd, const struct hk_sync_hdr *h, const void *payload, bo
 
 int hk_sync_send(int fd, enum hk_sync_msg msg, hk_error_t **err)
 {
-  struct hk_sync_hdr h = {.type = msg};
+  return hk_sync_send_code(fd, msg, 0, err);
+}
+
+int hk_sync_send_code(int fd, enum hk_sync_msg msg, int code, hk_error_t **err)
+{
+  struct hk_sync_hdr h = {.type = msg, .code = code};
   if (send_msg(fd, &h, NULL, false) < 0)
     return hk_error_make(err, errno, "sync: send %s", hk_sync_msg_name(msg));
   return 0;
@@ -81,7 +88,7 @@ void hk_sync_send_error(int fd, const hk_error_t *e)
   send_msg(fd, &h, msg, false);
 }
 
-int hk_sync_expect(int fd, enum hk_sync_msg expected, pid_t *pid, hk_error_t **err)
+int hk_sync_expect(int fd, enum hk_sync_msg expected, int *value, hk_error_t **err)
 {
   char buf[sizeof(struct hk_sync_hdr) + HK_SYNC_MAX_PAYLOAD + 1];
   char cbuf[CMSG_SPACE(sizeof(struct ucred))];
@@ -120,7 +127,9 @@ int hk_sync_expect(int fd, enum hk_sync_msg expected, pid_t *pid, hk_error_t **e
     if (c == NULL || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_CREDENTIALS)
       return hk_error_plain(err, EPROTO, "sync: INIT_PID without credentials");
     memcpy(&uc, CMSG_DATA(c), sizeof(uc));
-    *pid = uc.pid;
+    *value = uc.pid;
+  } else if (value) {
+    *value = h.code;
   }
   return 0;
 }

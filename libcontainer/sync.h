@@ -12,9 +12,15 @@
  *                                       real init announces itself; its pid
  *                                       travels in SCM_CREDENTIALS so the
  *                                       kernel translates it
- *   parent -> init    CONFIGURED        the parent has set up what it owns
- *                                       (state dir, oom_score_adj); init may
- *                                       build the container
+ *   parent -> init    CONFIGURED        the parent has set up what it owns;
+ *                                       init may build the container.  `code`
+ *                                       is init's pid as the host sees it
+ *                                       (for the state given to hooks)
+ *   init   -> parent  CREATE_HOOKS      (only with prestart/createRuntime
+ *                                       hooks) the mounts are done, the root
+ *                                       not yet entered: run those hooks
+ *   parent -> init    CREATE_HOOKS_DONE they succeeded; init runs the
+ *                                       createContainer hooks and goes on
  *   init   -> parent  READY             init is set up
  *   parent -> init    STATE_SAVED       state.json is written; init stops
  *                                       watching for the parent's death and
@@ -37,6 +43,8 @@ enum hk_sync_msg {
   HK_SYNC_USERMAP_DONE,
   HK_SYNC_INIT_PID,
   HK_SYNC_CONFIGURED,
+  HK_SYNC_CREATE_HOOKS,
+  HK_SYNC_CREATE_HOOKS_DONE,
   HK_SYNC_READY,
   HK_SYNC_STATE_SAVED,
   HK_SYNC_ERROR,
@@ -51,6 +59,7 @@ struct hk_sync_hdr {
 #define HK_SYNC_MAX_PAYLOAD 4096
 
 int hk_sync_send(int fd, enum hk_sync_msg msg, hk_error_t **err);
+int hk_sync_send_code(int fd, enum hk_sync_msg msg, int code, hk_error_t **err);
 
 /* Send our own pid with SCM_CREDENTIALS (INIT_PID). */
 int hk_sync_send_pid(int fd, hk_error_t **err);
@@ -60,8 +69,9 @@ void hk_sync_send_error(int fd, const hk_error_t *e);
 
 /* Wait for `expected`.  An ERROR message becomes *err (with the peer's text),
  * EOF becomes "init exited", anything else a protocol error.  For INIT_PID,
- * *pid receives the sender's pid as seen from our PID namespace. */
-int hk_sync_expect(int fd, enum hk_sync_msg expected, pid_t *pid, hk_error_t **err);
+ * *value receives the sender's pid as seen from our PID namespace; for the
+ * other messages, the message's code. */
+int hk_sync_expect(int fd, enum hk_sync_msg expected, int *value, hk_error_t **err);
 
 const char *hk_sync_msg_name(enum hk_sync_msg msg);
 

@@ -91,9 +91,13 @@ static void write_state(hk_jgen g, const struct hk_state *s, bool private_fields
   hk_jgen_key_int(g, "pid", s->pid);
   hk_jgen_key_str(g, "status", s->status);
   hk_jgen_key_str(g, "bundle", s->bundle);
-  hk_jgen_key_str(g, "rootfs", s->rootfs);
-  hk_jgen_key_str(g, "created", s->created);
-  hk_jgen_key_str(g, "owner", s->owner);
+  /* runc's extras; absent from the state that hooks receive. */
+  if (s->rootfs)
+    hk_jgen_key_str(g, "rootfs", s->rootfs);
+  if (s->created)
+    hk_jgen_key_str(g, "created", s->created);
+  if (s->owner)
+    hk_jgen_key_str(g, "owner", s->owner);
   if (s->annotations.len > 0)
     hk_jgen_key_kv(g, "annotations", &s->annotations);
   if (private_fields) {

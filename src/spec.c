@@ -59,7 +59,7 @@ int husk_cmd_spec(struct husk_global *g, int argc, char **argv)
   fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) {
     if (errno == EEXIST)
-      hk_error_make(&err, EEXIST, "`%s` exists: remove it first", path);
+      hk_error_plain(&err, EEXIST, "`%s` exists: remove it first", path);
     else
       hk_error_make(&err, errno, "create `%s`", path);
     return husk_fail(err);
