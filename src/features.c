@@ -37,6 +37,10 @@ static const char *const capabilities[] = {
     "CAP_BLOCK_SUSPEND",   "CAP_AUDIT_READ",     "CAP_PERFMON",         "CAP_BPF",
     "CAP_CHECKPOINT_RESTORE", NULL};
 
+static const char *const hooks[] = {"prestart",       "createRuntime", "createContainer",
+                                    "startContainer", "poststart",     "poststop",
+                                    NULL};
+
 static const char *const none[] = {NULL};
 
 int husk_cmd_features(struct husk_global *g, int argc, char **argv)
@@ -44,7 +48,7 @@ int husk_cmd_features(struct husk_global *g, int argc, char **argv)
   struct hk_features f = {
       .oci_version_min = "1.0.0",
       .oci_version_max = HK_OCI_VERSION,
-      .hooks = none, /* hooks are not run yet */
+      .hooks = hooks,
       .mount_options = mount_options,
       .namespaces = namespaces,
       .capabilities = capabilities,

@@ -1,0 +1,54 @@
+#!/usr/bin/env bats
+# process.terminal with --console-socket: the pty is made inside the
+# container and its master handed over with SCM_RIGHTS.
+
+load helpers
+
+setup_file() {
+	cc -O2 -Wall -o "$BATS_FILE_TMPDIR/recvtty" "$BATS_TEST_DIRNAME/recvtty.c"
+}
+
+# start_recvtty: a peer listening on $SOCK that writes to $TTY_OUT.
+start_recvtty() {
+	SOCK="$BATS_TEST_TMPDIR/console.sock"
+	TTY_OUT="$BATS_TEST_TMPDIR/tty.out"
+	"$BATS_FILE_TMPDIR/recvtty" "$SOCK" "$TTY_OUT" 3>&- &
+	RECV_PID=$!
+	retry 50 0.1 test -S "$SOCK" || fail "recvtty did not listen"
+}
+
+@test "terminal: the process gets a pty from the console socket, with consoleSize" {
+	local id
+	id=$(cid tty)
+	start_recvtty
+	set_args sh -c 'tty; stty size; test -t 0 && test -t 1 && test -t 2 && echo all-tty'
+	update_config '.process.terminal = true | .process.consoleSize = {"height": 30, "width": 100}'
+	run husk run --console-socket "$SOCK" --bundle "$BUNDLE" "$id"
+	assert_success
+	wait "$RECV_PID"
+	run cat "$TTY_OUT"
+	assert_line --index 0 /dev/ptmx
+	assert_output --partial "/dev/pts/0"
+	assert_output --partial "30 100"
+	assert_output --partial "all-tty"
+}
+
+@test "terminal: without --console-socket, create refuses and names the setting" {
+	local id
+	id=$(cid tty-nosock)
+	update_config '.process.terminal = true'
+	hrun create --bundle "$BUNDLE" "$id"
+	assert_failure
+	assert_output --partial "process.terminal"
+	assert_output --partial "--console-socket"
+}
+
+@test "terminal: a console socket nobody listens on fails create cleanly" {
+	local id
+	id=$(cid tty-dead)
+	update_config '.process.terminal = true'
+	hrun create --console-socket "$BATS_TEST_TMPDIR/nobody.sock" --bundle "$BUNDLE" "$id"
+	assert_failure
+	assert_output --partial "--console-socket"
+	assert_output --partial "nobody.sock"
+}
