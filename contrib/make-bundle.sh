@@ -7,7 +7,8 @@
 # DIR/rootfs gets /bin/busybox with one symlink per applet, /etc/passwd and
 # /etc/group (root and nobody) and empty /proc /sys /dev /tmp.  DIR/config.json
 # is written from the template below (runtime-spec 1.3.0).  Running it again on
-# the same DIR refreshes both.  BUSYBOX=path overrides the busybox binary.
+# the same DIR refreshes both.  BUSYBOX=path overrides the busybox binary;
+# OCI_VERSION=x.y.z the ociVersion (older runtimes refuse 1.3.0).
 set -euo pipefail
 
 die() { echo "make-bundle.sh: $*" >&2; exit 1; }
@@ -192,6 +193,10 @@ cat >"$config.tmp" <<'CONFIG'
 	}
 }
 CONFIG
+if [ -n "${OCI_VERSION:-}" ]; then
+	jq --arg v "$OCI_VERSION" '.ociVersion = $v' "$config.tmp" >"$config.tmp2"
+	mv -f "$config.tmp2" "$config.tmp"
+fi
 if [ $# -gt 0 ]; then
 	# --arg per word: jq 1.6 would parse a word like "-c" after --args as its own option.
 	jqargs=()
