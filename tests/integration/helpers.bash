@@ -181,6 +181,18 @@ check_no_leaks() {
 	retry 30 0.1 leaked_processes || leaks+="processes left: $output"$'\n'
 	retry 30 0.1 leaked_cgroups || leaks+="cgroups left: $output"$'\n'
 
+	# Sanitizer builds (tests/run-all.sh) write reports into this directory;
+	# any new one belongs to this test.  Moved aside once reported.
+	if [ -n "${HUSK_SANITIZER_LOGS:-}" ] && [ -d "$HUSK_SANITIZER_LOGS" ]; then
+		local f
+		mkdir -p "$HUSK_SANITIZER_LOGS/reported"
+		for f in "$HUSK_SANITIZER_LOGS"/*; do
+			[ -f "$f" ] || continue
+			leaks+="sanitizer report $f:"$'\n'"$(cat "$f")"$'\n'
+			mv "$f" "$HUSK_SANITIZER_LOGS/reported/"
+		done
+	fi
+
 	if [ -n "$leaks" ]; then
 		echo "LEAK CHECK FAILED:" >&2
 		echo "$leaks" >&2
