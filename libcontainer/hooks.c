@@ -125,7 +125,7 @@ static int run_one(const struct hk_hook *h, const char *name, size_t i, const ch
   }
   close(pidfd);
   close(outp[0]);
-  /* Trim the output to its last line: usually the message. */
+  /* Drop trailing newlines so the output ends the error message cleanly. */
   for (size_t n = strlen(output); n > 0 && (output[n - 1] == '\n' || output[n - 1] == '\r');)
     output[--n] = '\0';
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
