@@ -142,10 +142,17 @@ load helpers
 	set_args sleep 100
 	hrun create --bundle "$BUNDLE" "$id"
 	assert_success
+	assert_equal "$(container_status "$id")" created
+	local pid
+	pid=$(husk state "$id" | jq -r .pid)
+	[ -d "/proc/$pid" ] || fail "created container's pid $pid is not alive"
 	run husk delete --force "$id"
 	assert_success
+	run husk state "$id"
+	assert_failure
 	run husk list -q
 	assert_output ""
+	retry 30 0.1 test ! -d "/proc/$pid" || fail "process $pid survived delete --force"
 }
 
 @test "delete --force of an unknown container succeeds" {

@@ -63,9 +63,10 @@ load helpers
 }
 
 @test "run: exit status 0" {
-	set_args true
+	set_args sh -c 'echo ran; exit 0'
 	run husk run --bundle "$BUNDLE" "$(cid exit0)"
 	assert_success
+	assert_output ran
 }
 
 @test "run: exit status 42" {
