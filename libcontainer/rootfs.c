@@ -116,22 +116,32 @@ int hk_rootfs_setup(const struct hk_rootfs_opts *o, hk_error_t **err)
   return enter_root(rootfd, o, err);
 }
 
-static int mask_path(const char *path, hk_error_t **err)
+/* Open a path of maskedPaths/readonlyPaths inside the (entered) root; a
+ * path the image does not have is not an error: *fd stays -1. */
+static int open_optional(const char *setting, const char *path, int *fd, hk_error_t **err)
 {
   _cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  hk_error_t *e = NULL;
+
+  *fd = hk_path_open_in_root(rootfd, path, HK_PATH_NO_CREATE, &e);
+  if (*fd >= 0)
+    return 0;
+  if (e->code == ENOENT) {
+    hk_error_free(e);
+    return 0;
+  }
+  *err = e;
+  return hk_error_wrap(err, "linux.%s", setting);
+}
+
+static int mask_path(const char *path, hk_error_t **err)
+{
   _cleanup_close_ int fd = -1;
   char dp[HK_FD_PATH_MAX];
   struct stat st;
-  hk_error_t *e = NULL;
 
-  fd = hk_path_open_in_root(rootfd, path, HK_PATH_NO_CREATE, &e);
-  if (fd < 0) {
-    int code = e->code;
-    hk_error_free(e);
-    if (code == ENOENT)
-      return 0;
-    return hk_error_make(err, code, "linux.maskedPaths: `%s`", path);
-  }
+  if (open_optional("maskedPaths", path, &fd, err) < 0 || fd < 0)
+    return fd < 0 && !*err ? 0 : -1;
   if (fstat(fd, &st) < 0)
     return hk_error_make(err, errno, "linux.maskedPaths: stat `%s`", path);
   hk_fd_path(dp, fd);
@@ -146,31 +156,20 @@ static int mask_path(const char *path, hk_error_t **err)
 
 static int readonly_path(const char *path, hk_error_t **err)
 {
-  _cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   _cleanup_close_ int fd = -1;
   char dp[HK_FD_PATH_MAX];
-  hk_error_t *e = NULL;
 
-  fd = hk_path_open_in_root(rootfd, path, HK_PATH_NO_CREATE, &e);
-  if (fd < 0) {
-    int code = e->code;
-    hk_error_free(e);
-    if (code == ENOENT)
-      return 0;
-    return hk_error_make(err, code, "linux.readonlyPaths: `%s`", path);
-  }
+  if (open_optional("readonlyPaths", path, &fd, err) < 0 || fd < 0)
+    return fd < 0 && !*err ? 0 : -1;
   hk_fd_path(dp, fd);
   if (mount(dp, dp, NULL, MS_BIND | MS_REC, NULL) < 0)
     return hk_error_make(err, errno, "linux.readonlyPaths: bind `%s`", path);
+  /* Reopen: the descriptor still names the directory under the new mount. */
   close(fd);
-  fd = hk_path_open_in_root(rootfd, path, HK_PATH_NO_CREATE, err);
-  if (fd < 0)
+  if (open_optional("readonlyPaths", path, &fd, err) < 0 || fd < 0)
     return -1;
-  hk_fd_path(dp, fd);
-  if (mount(NULL, dp, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-            NULL) < 0 &&
-      mount(NULL, dp, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
-    return hk_error_make(err, errno, "linux.readonlyPaths: remount `%s` read-only", path);
+  if (hk_remount_bind(fd, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err) < 0)
+    return hk_error_wrap(err, "linux.readonlyPaths: remount `%s` read-only", path);
   return 0;
 }
 
