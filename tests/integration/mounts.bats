@@ -1,0 +1,105 @@
+#!/usr/bin/env bats
+# config.mounts, maskedPaths and readonlyPaths, and destinations that try to
+# leave the root through symlinks or "..".
+
+load helpers
+
+@test "mounts: bind mounts of a directory and of a file, read-only" {
+	local id
+	id=$(cid bind)
+	mkdir "$BATS_TEST_TMPDIR/share"
+	echo dir-content >"$BATS_TEST_TMPDIR/share/f"
+	echo file-content >"$BATS_TEST_TMPDIR/single"
+	update_config --arg d "$BATS_TEST_TMPDIR" '.mounts += [
+		{"destination": "/mnt/share", "source": ($d + "/share"), "type": "bind", "options": ["rbind", "ro"]},
+		{"destination": "/etc/single", "source": ($d + "/single"), "type": "bind", "options": ["bind"]}]'
+	set_args sh -c 'cat /mnt/share/f /etc/single; touch /mnt/share/new 2>&1 || echo ro-ok'
+	run husk run --bundle "$BUNDLE" "$id"
+	assert_success
+	assert_line --index 0 dir-content
+	assert_line --index 1 file-content
+	assert_output --partial ro-ok
+	[ ! -e "$BATS_TEST_TMPDIR/share/new" ]
+}
+
+@test "mounts: a relative bind source is taken from the bundle" {
+	local id
+	id=$(cid relsrc)
+	mkdir "$BUNDLE/data"
+	echo from-bundle >"$BUNDLE/data/x"
+	update_config '.mounts += [{"destination": "/data", "source": "data", "type": "bind", "options": ["bind"]}]'
+	set_args cat /data/x
+	run husk run --bundle "$BUNDLE" "$id"
+	assert_success
+	assert_output from-bundle
+}
+
+@test "mounts: a symlinked destination pointing outside the root stays inside" {
+	local id
+	id=$(cid escape)
+	# /evil -> /tmp/../../../<host dir>: an escape attempt both absolute and by "..".
+	mkdir -p "$BATS_TEST_TMPDIR/host-target"
+	ln -s "../../../../../../$BATS_TEST_TMPDIR/host-target" "$BUNDLE/rootfs/evil"
+	update_config '.mounts += [{"destination": "/evil", "type": "tmpfs", "source": "tmpfs"}]'
+	update_config '.root.readonly = false'
+	set_args sh -c 'touch /evil/inside && echo ok'
+	run husk run --bundle "$BUNDLE" "$id"
+	assert_success
+	# Nothing was mounted or written on the host's directory...
+	[ ! -e "$BATS_TEST_TMPDIR/host-target/inside" ]
+	run grep -F "$BATS_TEST_TMPDIR/host-target" /proc/self/mountinfo
+	assert_failure
+	# ...the target was created inside the rootfs instead.
+	[ -d "$BUNDLE/rootfs/$BATS_TEST_TMPDIR/host-target" ]
+}
+
+@test "mounts: a destination with .. cannot climb out of the root" {
+	local id
+	id=$(cid dotdot)
+	update_config '.mounts += [{"destination": "/../../../../tmp-husk-dotdot", "type": "tmpfs", "source": "tmpfs"}]'
+	update_config '.root.readonly = false'
+	set_args sh -c 'grep -c tmp-husk-dotdot /proc/self/mountinfo'
+	run husk run --bundle "$BUNDLE" "$id"
+	assert_success
+	assert_output 1
+	[ ! -e /tmp-husk-dotdot ]
+	[ -d "$BUNDLE/rootfs/tmp-husk-dotdot" ]
+}
+
+@test "mounts: maskedPaths hide files and directories, readonlyPaths are read-only" {
+	local id
+	id=$(cid mask)
+	mkdir -p "$BUNDLE/rootfs/secret-dir"
+	echo s >"$BUNDLE/rootfs/secret-dir/s"
+	echo t >"$BUNDLE/rootfs/secret-file"
+	mkdir -p "$BUNDLE/rootfs/ro-dir"
+	update_config '.root.readonly = false
+		| .linux.maskedPaths = ["/secret-dir", "/secret-file", "/does-not-exist"]
+		| .linux.readonlyPaths = ["/ro-dir", "/also-missing"]'
+	set_args sh -c 'ls /secret-dir | wc -l; wc -c < /secret-file; touch /ro-dir/x 2>/dev/null || echo ro-ok'
+	run husk run --bundle "$BUNDLE" "$id"
+	assert_success
+	assert_line --index 0 0
+	assert_line --index 1 0
+	assert_line --index 2 ro-ok
+}
+
+@test "mounts: an unknown mount type fails create and names the mount" {
+	local id
+	id=$(cid badtype)
+	update_config '.mounts += [{"destination": "/x", "type": "no-such-fs", "source": "none"}]'
+	hrun create --bundle "$BUNDLE" "$id"
+	assert_failure
+	assert_output --partial "mounts["
+	assert_output --partial "/x"
+}
+
+@test "mounts: --no-pivot enters the root with MS_MOVE and chroot" {
+	local id
+	id=$(cid nopivot)
+	set_args sh -c 'echo $$; ls /'
+	run husk run --no-pivot --bundle "$BUNDLE" "$id"
+	assert_success
+	assert_line --index 0 1
+	assert_output --partial proc
+}
