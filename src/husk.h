@@ -38,6 +38,7 @@ int husk_one_id(const char *cmd, int argc, char **argv, int optind_, const char 
 
 /* Each command, one file each. */
 int husk_cmd_create(struct husk_global *g, int argc, char **argv);
+int husk_cmd_exec(struct husk_global *g, int argc, char **argv);
 int husk_cmd_start(struct husk_global *g, int argc, char **argv);
 int husk_cmd_run(struct husk_global *g, int argc, char **argv);
 int husk_cmd_state(struct husk_global *g, int argc, char **argv);

@@ -19,6 +19,7 @@ static const struct husk_command commands[] = {
     {"create", "create a container", husk_cmd_create},
     {"start", "start a created container", husk_cmd_start},
     {"run", "create and start a container", husk_cmd_run},
+    {"exec", "run a new process in a running container", husk_cmd_exec},
     {"state", "print the state of a container", husk_cmd_state},
     {"kill", "send a signal to a container's init", husk_cmd_kill},
     {"delete", "delete a container and what it holds", husk_cmd_delete},

@@ -1,0 +1,306 @@
+/* `exec`; see exec.h.  The process tree:
+ *
+ *   husk exec (P) --fork--> joiner (C) --setns(pidfd, all)--> clone(CLONE_PARENT)
+ *                                                               --> process (G)
+ *
+ * C exists only because joining a PID namespace affects children: G is born
+ * inside the container's PID namespace, as P's child, so P can wait for it
+ * and forward signals.  G reports READY (or an error) over a socket that
+ * closes on exec. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "exec.h"
+#include "log.h"
+#include "namespaces.h"
+#include "process.h"
+#include "state.h"
+#include "sync.h"
+#include "terminal.h"
+#include "utils.h"
+
+static void strv_set(struct hk_strv *sv, char **v)
+{
+  size_t n = 0;
+  while (v && v[n])
+    n++;
+  for (size_t i = 0; i < sv->len; i++)
+    free(sv->v[i]);
+  free(sv->v);
+  sv->v = hk_xmalloc0((n + 1) * sizeof(char *));
+  for (size_t i = 0; i < n; i++)
+    sv->v[i] = hk_xstrdup(v[i]);
+  sv->len = n;
+}
+
+static void strv_add(struct hk_strv *sv, const char *s)
+{
+  sv->v = hk_xrealloc(sv->v, (sv->len + 2) * sizeof(char *));
+  sv->v[sv->len++] = hk_xstrdup(s);
+  sv->v[sv->len] = NULL;
+}
+
+/* The process: a process.json as given, or the container's own process with
+ * the command line's changes, as runc builds it. */
+static int build_process(const struct hk_exec_opts *o, struct hk_spec *spec,
+                         struct hk_process **out, hk_error_t **err)
+{
+  struct hk_process *p;
+
+  if (o->process_file) {
+    _cleanup_free_ char *buf = NULL;
+    size_t len;
+    int r = strcmp(o->process_file, "-") == 0
+                ? hk_read_fd(0, "stdin", HK_SPEC_MAX_FILE_SIZE, &buf, &len, err)
+                : hk_read_file(o->process_file, HK_SPEC_MAX_FILE_SIZE, &buf, &len, err);
+    if (r < 0)
+      return hk_error_wrap(err, "--process");
+    return hk_process_parse(buf, len, o->process_file, out, err);
+  }
+  if (o->args == NULL || o->args[0] == NULL)
+    return hk_error_plain(err, EINVAL, "exec: a command is required (or --process FILE)");
+  p = hk_xmalloc0(sizeof(*p));
+  *p = spec->process; /* take it over: spec->process is cleared below */
+  memset(&spec->process, 0, sizeof(spec->process));
+  spec->has_process = false;
+  *out = p;
+  strv_set(&p->args, o->args);
+  for (char **e = o->env; e && *e; e++)
+    strv_add(&p->env, *e);
+  if (o->cwd) {
+    free(p->cwd);
+    p->cwd = hk_xstrdup(o->cwd);
+  }
+  if (o->has_user) {
+    p->user.uid = o->uid;
+    p->user.gid = o->has_gid ? o->gid : p->user.gid;
+  }
+  if (o->additional_gids_len) {
+    free(p->user.additional_gids);
+    p->user.additional_gids = hk_xmalloc0(o->additional_gids_len * sizeof(uint32_t));
+    memcpy(p->user.additional_gids, o->additional_gids, o->additional_gids_len * sizeof(uint32_t));
+    p->user.additional_gids_len = o->additional_gids_len;
+  }
+  for (char **c = o->caps; c && *c; c++) {
+    p->has_capabilities = true;
+    strv_add(&p->capabilities.bounding, *c);
+    strv_add(&p->capabilities.effective, *c);
+    strv_add(&p->capabilities.permitted, *c);
+    strv_add(&p->capabilities.inheritable, *c);
+  }
+  if (o->no_new_privs)
+    p->no_new_privileges = true;
+  p->terminal = o->tty;
+  return 0;
+}
+
+/* The CLONE_NEW* flags of the namespaces init has and we do not share. */
+static int container_ns_flags(pid_t pid)
+{
+  static const int all[] = {CLONE_NEWUSER, CLONE_NEWNS,  CLONE_NEWPID,    CLONE_NEWNET,
+                            CLONE_NEWIPC,  CLONE_NEWUTS, CLONE_NEWCGROUP, CLONE_NEWTIME};
+  int flags = 0;
+
+  for (size_t i = 0; i < HK_ARRAY_SIZE(all); i++) {
+    char a[64], b[64];
+    struct stat sa, sb;
+    snprintf(a, sizeof(a), "/proc/%d/ns/%s", (int)pid, hk_ns_proc_name(all[i]));
+    snprintf(b, sizeof(b), "/proc/self/ns/%s", hk_ns_proc_name(all[i]));
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_ino != sb.st_ino)
+      flags |= all[i];
+  }
+  return flags;
+}
+
+struct exec_child {
+  const struct hk_process *p;
+  int pidfd, ns_flags, sync_fd, console_fd, preserve_fds;
+};
+
+/* G: everything init does for its process, minus the filesystem. */
+static void __attribute__((noreturn)) exec_process(const struct exec_child *x)
+{
+  hk_error_t *err = NULL;
+  _cleanup_free_ char *exe = NULL;
+  const struct hk_process *p = x->p;
+  sigset_t none;
+
+  if (hk_sync_send_pid(x->sync_fd, &err) < 0)
+    _exit(1);
+  if (p->terminal && (setsid() < 0 || hk_terminal_setup(x->console_fd, p, &err) < 0))
+    goto fail;
+  if (hk_rlimits_apply(p, &err) < 0)
+    goto fail;
+  if (p->cwd && chdir(p->cwd) < 0) {
+    hk_error_make(&err, errno, "process.cwd: chdir `%s`", p->cwd);
+    goto fail;
+  }
+  umask(p->user.has_umask ? p->user.umask : 022);
+  if (hk_user_apply(p, &err) < 0)
+    goto fail;
+  if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+    hk_error_make(&err, errno, "process.noNewPrivileges");
+    goto fail;
+  }
+  if (hk_exec_lookup(p, &exe, &err) < 0)
+    goto fail;
+  if (syscall(SYS_close_range, 3 + x->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+    hk_error_make(&err, errno, "close_range");
+    goto fail;
+  }
+  if (hk_sync_send(x->sync_fd, HK_SYNC_READY, &err) < 0)
+    _exit(1);
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  execve(exe, p->args.v, p->env.v ? p->env.v : (char *[]){NULL});
+  hk_error_make(&err, errno, "exec `%s`", exe);
+fail:
+  hk_sync_send_error(x->sync_fd, err);
+  _exit(127);
+}
+
+/* C: join, then give birth to G as P's child. */
+static void __attribute__((noreturn)) exec_joiner(const struct exec_child *x)
+{
+  hk_error_t *err = NULL;
+  pid_t g;
+
+  if (setns(x->pidfd, x->ns_flags) < 0) {
+    hk_error_make(&err, errno, "join the container's namespaces");
+    hk_sync_send_error(x->sync_fd, err);
+    _exit(1);
+  }
+  g = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+  if (g == 0)
+    exec_process(x);
+  if (g < 0) {
+    hk_error_make(&err, errno, "fork the process");
+    hk_sync_send_error(x->sync_fd, err);
+    _exit(1);
+  }
+  _exit(0);
+}
+
+static int wait_exec(pid_t g, int *status)
+{
+  sigset_t all;
+  sigfillset(&all);
+  for (;;) {
+    siginfo_t si;
+    int sig = sigwaitinfo(&all, &si), st;
+    pid_t p;
+    if (sig < 0)
+      continue;
+    if (sig != SIGCHLD) {
+      kill(g, sig);
+      continue;
+    }
+    while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+      if (p == g) {
+        *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        return 0;
+      }
+    }
+  }
+}
+
+static int spawn(const struct hk_exec_opts *o, struct exec_child *x, int *status,
+                 hk_error_t **err)
+{
+  int sv[2], one = 1, r, cstatus;
+  pid_t c, g = -1;
+
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return hk_error_make(err, errno, "socketpair");
+  setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+  x->sync_fd = sv[1];
+  c = fork();
+  if (c == 0) {
+    close(sv[0]);
+    exec_joiner(x);
+  }
+  close(sv[1]);
+  if (c < 0) {
+    close(sv[0]);
+    return hk_error_make(err, errno, "fork");
+  }
+  r = hk_sync_expect(sv[0], HK_SYNC_INIT_PID, &g, err);
+  waitpid(c, &cstatus, 0);
+  if (r == 0)
+    r = hk_sync_expect(sv[0], HK_SYNC_READY, NULL, err);
+  close(sv[0]);
+  if (r < 0) {
+    if (g > 0)
+      waitpid(g, NULL, 0);
+    return hk_error_wrap(err, "exec in container \"%s\"", o->id);
+  }
+  if (o->pid_file) {
+    char buf[16];
+    int n = snprintf(buf, sizeof(buf), "%d", (int)g);
+    _cleanup_free_ char *tmp = hk_xasprintf("%s.husk-tmp", o->pid_file);
+    _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || hk_write_all(fd, buf, n) < 0 || rename(tmp, o->pid_file) < 0)
+      return hk_error_make(err, errno, "--pid-file: write `%s`", o->pid_file);
+  }
+  if (o->detach)
+    return 0;
+  return wait_exec(g, status);
+}
+
+int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **err)
+{
+  _cleanup_container_ struct hk_container *c = NULL;
+  _cleanup_close_ int pidfd = -1, console = -1;
+  struct hk_spec *spec = NULL;
+  struct hk_process *p = NULL;
+  struct exec_child x = {.console_fd = -1, .preserve_fds = o->preserve_fds};
+  sigset_t all, old;
+  uint64_t st;
+  int r;
+
+  *status = 0;
+  if (hk_container_load(o->root, o->id, HK_LOCK_SHARED, &c, err) < 0)
+    return -1;
+  if (strcmp(c->state->status, "stopped") == 0)
+    return hk_error_plain(err, EINVAL, "cannot exec in container \"%s\": it is not running",
+                          o->id);
+  pidfd = syscall(SYS_pidfd_open, c->state->pid, 0);
+  if (pidfd < 0 || hk_proc_start_time(c->state->pid, &st, NULL) < 0 ||
+      st != c->state->start_time)
+    return hk_error_plain(err, ESRCH, "cannot exec in container \"%s\": it is not running",
+                          o->id);
+  if (hk_spec_load(c->state->config_path, &spec, err) < 0)
+    return -1;
+  r = build_process(o, spec, &p, err);
+  if (r == 0 && p->terminal && o->console_socket == NULL)
+    r = hk_error_plain(err, EINVAL, "exec: a terminal (-t) needs --console-socket");
+  if (r == 0 && p->terminal && (console = hk_console_socket_connect(o->console_socket, err)) < 0)
+    r = -1;
+  if (r == 0) {
+    x.p = p;
+    x.pidfd = pidfd;
+    x.console_fd = console;
+    x.ns_flags = container_ns_flags(c->state->pid);
+    hk_container_free(steal_pointer(&c)); /* do not hold the lock while it runs */
+    sigfillset(&all);
+    if (!o->detach)
+      sigprocmask(SIG_BLOCK, &all, &old);
+    r = spawn(o, &x, status, err);
+    if (!o->detach)
+      sigprocmask(SIG_SETMASK, &old, NULL);
+  }
+  hk_process_free(p);
+  hk_spec_free(spec);
+  return r;
+}

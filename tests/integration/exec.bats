@@ -1,0 +1,158 @@
+#!/usr/bin/env bats
+# husk exec: a new process joins every namespace of a running container and
+# gets the process settings; its exit status comes back.
+
+load helpers
+
+# start_sleeper ID: a running container.
+start_sleeper() {
+	set_args sleep 1000
+	hrun run -d --bundle "$BUNDLE" "$1"
+	assert_success
+	wait_for_status "$1" running
+}
+
+@test "exec: joins every namespace of the container" {
+	local id pid ns
+	id=$(cid exec-ns)
+	start_sleeper "$id"
+	pid=$(husk state "$id" | jq .pid)
+	for ns in mnt pid uts ipc net cgroup; do
+		run husk exec "$id" readlink "/proc/self/ns/$ns"
+		assert_success
+		assert_output "$(readlink "/proc/$pid/ns/$ns")"
+	done
+	run husk exec "$id" hostname
+	assert_output husk-demo
+}
+
+@test "exec: exit status, and 128+N when killed by signal N" {
+	local id
+	id=$(cid exec-status)
+	start_sleeper "$id"
+	run husk exec "$id" sh -c 'exit 7'
+	assert_equal "$status" 7
+	run husk exec "$id" sh -c 'kill -9 $$'
+	assert_equal "$status" 137
+	run husk exec "$id" true
+	assert_success
+}
+
+@test "exec: --env, --cwd, --user and --additional-gids" {
+	local id
+	id=$(cid exec-opts)
+	start_sleeper "$id"
+	run husk exec -e FOO=bar --env BAZ=qux --cwd /tmp -u 1000:1000 -g 10 -g 20 "$id" \
+		sh -c 'echo "$FOO $BAZ"; pwd; id -u; id -g; id -G'
+	assert_success
+	assert_line --index 0 "bar qux"
+	assert_line --index 1 /tmp
+	assert_line --index 2 1000
+	assert_line --index 3 1000
+	assert_line --index 4 "1000 10 20"
+}
+
+@test "exec: the container's env is the default, -e adds to it" {
+	local id
+	id=$(cid exec-env)
+	update_config '.process.env += ["FROM_CONFIG=yes"]'
+	start_sleeper "$id"
+	run husk exec -e EXTRA=1 "$id" sh -c 'echo "$FROM_CONFIG $EXTRA"'
+	assert_success
+	assert_output "yes 1"
+}
+
+@test "exec: --process takes a process.json" {
+	local id
+	id=$(cid exec-process)
+	start_sleeper "$id"
+	cat >"$BATS_TEST_TMPDIR/process.json" <<-'EOF2'
+	{"args": ["sh", "-c", "echo json-$A; id -u"], "env": ["A=ok", "PATH=/bin"], "cwd": "/",
+	 "user": {"uid": 2000, "gid": 2000}}
+	EOF2
+	run husk exec --process "$BATS_TEST_TMPDIR/process.json" "$id"
+	assert_success
+	assert_line --index 0 json-ok
+	assert_line --index 1 2000
+}
+
+@test "exec: a malformed process.json names the file and the JSON path" {
+	local id
+	id=$(cid exec-badjson)
+	start_sleeper "$id"
+	echo '{"args": "not-an-array"}' >"$BATS_TEST_TMPDIR/process.json"
+	run husk exec --process "$BATS_TEST_TMPDIR/process.json" "$id"
+	assert_failure
+	assert_output --partial "process.json"
+	assert_output --partial "args"
+}
+
+@test "exec: --detach with --pid-file returns while the process runs" {
+	local id pid
+	id=$(cid exec-detach)
+	start_sleeper "$id"
+	hrun exec -d --pid-file "$BATS_TEST_TMPDIR/exec.pid" "$id" sleep 100
+	assert_success
+	pid=$(cat "$BATS_TEST_TMPDIR/exec.pid")
+	[ -d "/proc/$pid" ] || fail "the exec'd process is not running"
+	assert_equal "$(readlink "/proc/$pid/ns/pid")" \
+		"$(readlink "/proc/$(husk state "$id" | jq .pid)/ns/pid")"
+}
+
+@test "exec: a missing executable fails and names it" {
+	local id
+	id=$(cid exec-missing)
+	start_sleeper "$id"
+	run husk exec "$id" /no-such-binary
+	assert_failure
+	assert_output --partial "/no-such-binary"
+}
+
+@test "exec: refused for a stopped or unknown container" {
+	local id
+	id=$(cid exec-stopped)
+	set_args true
+	hrun create --bundle "$BUNDLE" "$id"
+	assert_success
+	run husk start "$id"
+	wait_for_status "$id" stopped
+	run husk exec "$id" true
+	assert_failure
+	assert_output --partial "not running"
+	run husk exec "$(cid exec-unknown)" true
+	assert_failure
+	assert_output --partial "does not exist"
+}
+
+@test "exec: inside a user namespace the process is mapped root" {
+	requires userns
+	local id d
+	id=$(cid exec-userns)
+	d=$BUNDLE
+	while [ "$d" != / ]; do
+		chmod o+x "$d"
+		d=$(dirname "$d")
+	done
+	update_config '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+	start_sleeper "$id"
+	run husk exec "$id" sh -c 'id -u; cat /proc/self/uid_map'
+	assert_success
+	assert_line --index 0 0
+	assert_line --index 1 --regexp '^ +0 +100000 +65536$'
+}
+
+@test "exec: signals to a foreground exec reach the process" {
+	local id
+	id=$(cid exec-signal)
+	update_config '.root.readonly = false'
+	start_sleeper "$id"
+	# The binary itself, not the husk() wrapper: the signal must reach husk.
+	"$HUSK" --root "$HUSK_ROOT" exec "$id" sh -c 'trap "exit 5" TERM; echo > /tmp/trap-set; while :; do sleep 0.1; done' 3>&- &
+	local ep=$!
+	retry 50 0.1 husk exec "$id" test -e /tmp/trap-set || fail "the trap was not set"
+	kill -TERM "$ep"
+	wait "$ep" && st=0 || st=$?
+	assert_equal "$st" 5
+}
