@@ -52,3 +52,30 @@ start_recvtty() {
 	assert_output --partial "--console-socket"
 	assert_output --partial "nobody.sock"
 }
+
+@test "terminal: exec -t gets its own pty through the console socket" {
+	local id
+	id=$(cid tty-exec)
+	set_args sleep 1000
+	hrun run -d --bundle "$BUNDLE" "$id"
+	assert_success
+	start_recvtty
+	run husk exec -t --console-socket "$SOCK" "$id" sh -c 'tty; test -t 0 && echo stdin-tty'
+	assert_success
+	wait "$RECV_PID"
+	run cat "$TTY_OUT"
+	assert_line --index 0 /dev/ptmx
+	assert_output --partial "/dev/pts/"
+	assert_output --partial "stdin-tty"
+}
+
+@test "terminal: exec -t without --console-socket is refused" {
+	local id
+	id=$(cid tty-exec-nosock)
+	set_args sleep 1000
+	hrun run -d --bundle "$BUNDLE" "$id"
+	assert_success
+	run husk exec -t "$id" true
+	assert_failure
+	assert_output --partial "--console-socket"
+}
