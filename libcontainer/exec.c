@@ -5,8 +5,8 @@
  *
  * C exists only because joining a PID namespace affects children: G is born
  * inside the container's PID namespace, as P's child, so P can wait for it
- * and forward signals.  G reports READY (or an error) over a socket that
- * closes on exec. */
+ * and forward signals.  G's end of the socket closes on exec: EOF is the
+ * success, an ERROR message the failure (also of execve itself). */
 #include "config.h"
 
 #include <errno.h>
@@ -44,6 +44,22 @@ static void strv_set(struct hk_strv *sv, char **v)
   sv->len = n;
 }
 
+/* Set K=V in an environment, replacing an earlier K. */
+static void env_set(struct hk_strv *env, const char *kv)
+{
+  size_t klen = strchr(kv, '=') - kv + 1;
+  for (size_t i = 0; i < env->len; i++) {
+    if (strncmp(env->v[i], kv, klen) == 0) {
+      free(env->v[i]);
+      env->v[i] = hk_xstrdup(kv);
+      return;
+    }
+  }
+  env->v = hk_xrealloc(env->v, (env->len + 2) * sizeof(char *));
+  env->v[env->len++] = hk_xstrdup(kv);
+  env->v[env->len] = NULL;
+}
+
 static void strv_add(struct hk_strv *sv, const char *s)
 {
   sv->v = hk_xrealloc(sv->v, (sv->len + 2) * sizeof(char *));
@@ -77,7 +93,7 @@ static int build_process(const struct hk_exec_opts *o, struct hk_spec *spec,
   *out = p;
   strv_set(&p->args, o->args);
   for (char **e = o->env; e && *e; e++)
-    strv_add(&p->env, *e);
+    env_set(&p->env, *e);
   if (o->cwd) {
     free(p->cwd);
     p->cwd = hk_xstrdup(o->cwd);
@@ -159,8 +175,6 @@ static void __attribute__((noreturn)) exec_process(const struct exec_child *x)
     hk_error_make(&err, errno, "close_range");
     goto fail;
   }
-  if (hk_sync_send(x->sync_fd, HK_SYNC_READY, &err) < 0)
-    _exit(1);
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   execve(exe, p->args.v, p->env.v ? p->env.v : (char *[]){NULL});
@@ -177,7 +191,10 @@ static void __attribute__((noreturn)) exec_joiner(const struct exec_child *x)
   pid_t g;
 
   if (setns(x->pidfd, x->ns_flags) < 0) {
-    hk_error_make(&err, errno, "join the container's namespaces");
+    if (errno == ESRCH)
+      hk_error_plain(&err, ESRCH, "the container is not running");
+    else
+      hk_error_make(&err, errno, "join the container's namespaces");
     hk_sync_send_error(x->sync_fd, err);
     _exit(1);
   }
@@ -238,7 +255,7 @@ static int spawn(const struct hk_exec_opts *o, struct exec_child *x, int *status
   r = hk_sync_expect(sv[0], HK_SYNC_INIT_PID, &g, err);
   waitpid(c, &cstatus, 0);
   if (r == 0)
-    r = hk_sync_expect(sv[0], HK_SYNC_READY, NULL, err);
+    r = hk_sync_wait_exec(sv[0], err);
   close(sv[0]);
   if (r < 0) {
     if (g > 0)

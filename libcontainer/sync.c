@@ -133,3 +133,18 @@ int hk_sync_expect(int fd, enum hk_sync_msg expected, int *value, hk_error_t **e
   }
   return 0;
 }
+
+int hk_sync_wait_exec(int fd, hk_error_t **err)
+{
+  hk_error_t *e = NULL;
+  /* No message is expected: EOF is the success, reported by expect as an
+   * error without a peer message. */
+  if (hk_sync_expect(fd, HK_SYNC_ERROR, NULL, &e) == 0)
+    return 0;
+  if (e->code == 0 && strncmp(e->msg, "container init exited", 21) == 0) {
+    hk_error_free(e);
+    return 0;
+  }
+  *err = e;
+  return -1;
+}

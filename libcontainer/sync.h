@@ -73,6 +73,10 @@ void hk_sync_send_error(int fd, const hk_error_t *e);
  * other messages, the message's code. */
 int hk_sync_expect(int fd, enum hk_sync_msg expected, int *value, hk_error_t **err);
 
+/* Wait for the peer to exec: the socket closes on exec (0), or the peer
+ * sends ERROR because the exec failed (-1 with its message). */
+int hk_sync_wait_exec(int fd, hk_error_t **err);
+
 const char *hk_sync_msg_name(enum hk_sync_msg msg);
 
 #endif

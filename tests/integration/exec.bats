@@ -156,3 +156,26 @@ start_sleeper() {
 	wait "$ep" && st=0 || st=$?
 	assert_equal "$st" 5
 }
+
+@test "exec: an execve failure after the lookup is reported" {
+	local id
+	id=$(cid exec-enoexec)
+	printf '\x7fELF-but-not-really' >"$BUNDLE/rootfs/bin/broken"
+	chmod +x "$BUNDLE/rootfs/bin/broken"
+	start_sleeper "$id"
+	run husk exec "$id" /bin/broken
+	assert_failure
+	assert_output --partial "/bin/broken"
+	assert_output --partial "Exec format error"
+}
+
+@test "exec: -e replaces a variable the container already sets" {
+	local id
+	id=$(cid exec-envrepl)
+	update_config '.process.env += ["COLOR=red"]'
+	start_sleeper "$id"
+	run husk exec -e COLOR=blue "$id" sh -c 'env | grep -c ^COLOR=; echo $COLOR'
+	assert_success
+	assert_line --index 0 1
+	assert_line --index 1 blue
+}
