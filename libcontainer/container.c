@@ -124,23 +124,6 @@ static char *owner_name(void)
   return pw ? hk_xstrdup(pw->pw_name) : hk_xasprintf("#%u", uid);
 }
 
-static int write_pid_file(const char *path, pid_t pid, hk_error_t **err)
-{
-  char buf[16];
-  _cleanup_free_ char *tmp = hk_xasprintf("%s.husk-tmp", path);
-  _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-
-  if (fd < 0)
-    return hk_error_make(err, errno, "--pid-file: create `%s`", tmp);
-  if (hk_write_all(fd, buf, n) < 0 || rename(tmp, path) < 0) {
-    int e = errno;
-    unlink(tmp);
-    return hk_error_make(err, e, "--pid-file: write `%s`", path);
-  }
-  return 0;
-}
-
 static int save_state(struct launch *l, const struct hk_create_opts *o, hk_error_t **err)
 {
   struct hk_state *s = hk_xmalloc0(sizeof(*s));
@@ -163,7 +146,7 @@ static int save_state(struct launch *l, const struct hk_create_opts *o, hk_error
     return hk_error_plain(err, ESRCH, "container init (pid %d) exited", (int)l->init);
   if (hk_container_save(l->c, err) < 0)
     return -1;
-  if (o->pid_file && write_pid_file(o->pid_file, l->init, err) < 0)
+  if (o->pid_file && hk_write_pid_file(o->pid_file, l->init, err) < 0)
     return -1;
   return 0;
 }

@@ -262,14 +262,8 @@ static int spawn(const struct hk_exec_opts *o, struct exec_child *x, int *status
       waitpid(g, NULL, 0);
     return hk_error_wrap(err, "exec in container \"%s\"", o->id);
   }
-  if (o->pid_file) {
-    char buf[16];
-    int n = snprintf(buf, sizeof(buf), "%d", (int)g);
-    _cleanup_free_ char *tmp = hk_xasprintf("%s.husk-tmp", o->pid_file);
-    _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || hk_write_all(fd, buf, n) < 0 || rename(tmp, o->pid_file) < 0)
-      return hk_error_make(err, errno, "--pid-file: write `%s`", o->pid_file);
-  }
+  if (o->pid_file && hk_write_pid_file(o->pid_file, g, err) < 0)
+    return -1;
   if (o->detach)
     return 0;
   return wait_exec(g, status);

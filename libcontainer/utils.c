@@ -198,3 +198,20 @@ int hk_rmtree_at(int parentfd, const char *name, hk_error_t **err)
     return hk_error_make(err, errno, "rmdir `%s`", name);
   return 0;
 }
+
+int hk_write_pid_file(const char *path, pid_t pid, hk_error_t **err)
+{
+  char buf[16];
+  _cleanup_free_ char *tmp = hk_xasprintf("%s.husk-tmp", path);
+  _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+
+  if (fd < 0)
+    return hk_error_make(err, errno, "--pid-file: create `%s`", tmp);
+  if (hk_write_all(fd, buf, n) < 0 || rename(tmp, path) < 0) {
+    int e = errno;
+    unlink(tmp);
+    return hk_error_make(err, e, "--pid-file: write `%s`", path);
+  }
+  return 0;
+}

@@ -84,6 +84,10 @@ int hk_write_file_atomic(int dirfd, const char *name, const char *data, size_t l
 /* Write a whole buffer to a path (O_WRONLY|O_TRUNC, no create unless mode). */
 int hk_write_file(const char *path, const char *data, size_t len, hk_error_t **err);
 
+/* Write a PID to a --pid-file atomically (a temporary file renamed over
+ * it), so an engine never reads a half-written number. */
+int hk_write_pid_file(const char *path, pid_t pid, hk_error_t **err);
+
 ssize_t hk_write_all(int fd, const void *buf, size_t len);
 ssize_t hk_read_all(int fd, void *buf, size_t len);
 

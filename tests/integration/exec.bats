@@ -126,16 +126,9 @@ start_sleeper() {
 
 @test "exec: inside a user namespace the process is mapped root" {
 	requires userns
-	local id d
+	local id
 	id=$(cid exec-userns)
-	d=$BUNDLE
-	while [ "$d" != / ]; do
-		chmod o+x "$d"
-		d=$(dirname "$d")
-	done
-	update_config '.linux.namespaces += [{"type": "user"}]
-		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+	use_userns
 	start_sleeper "$id"
 	run husk exec "$id" sh -c 'id -u; cat /proc/self/uid_map'
 	assert_success

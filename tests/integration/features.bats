@@ -23,14 +23,7 @@ load helpers
 		setup_bundle -- readlink "/proc/self/ns/$proc"
 		update_config --arg t "$ns" '.linux.namespaces |= (map(select(.type != $t)) + [{"type": $t}])'
 		if [ "$ns" = user ]; then
-			# The mapped root must reach the rootfs (bats' temp dirs are 0700).
-			local d=$BUNDLE
-			while [ "$d" != / ]; do
-				chmod o+x "$d"
-				d=$(dirname "$d")
-			done
-			update_config '.linux.uidMappings = [{"containerID":0,"hostID":100000,"size":65536}]
-				| .linux.gidMappings = [{"containerID":0,"hostID":100000,"size":65536}]'
+			use_userns
 		fi
 		run husk run --bundle "$BUNDLE" "$id"
 		assert_success

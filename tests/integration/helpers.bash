@@ -88,6 +88,20 @@ setup_bundle() {
 	fi
 }
 
+# use_userns: give $BUNDLE's config a user namespace mapping root to host
+# uid/gid 100000, and let that uid reach the rootfs (bats makes its
+# temporary directories 0700).
+use_userns() {
+	local d=$BUNDLE
+	while [ "$d" != / ]; do
+		chmod o+x "$d"
+		d=$(dirname "$d")
+	done
+	update_config '.linux.namespaces |= (map(select(.type != "user")) + [{"type": "user"}])
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+}
+
 # set_args CMD ARGS...: process.args of $BUNDLE's config.
 set_args() {
 	local a jqargs=() i=0
