@@ -323,29 +323,32 @@ static int pidfd_open_checked(const struct hk_state *s, hk_error_t **err)
 
 /* poststart and poststop hooks come from the config the container was
  * created with.  Their failures are warnings, as the spec says. */
-static void run_late_hooks(struct hk_container *c, bool post_start)
+static void run_late_hooks(struct hk_container *c, const struct hk_spec *known, bool post_start)
 {
   struct hk_spec *spec = NULL;
   hk_error_t *e = NULL;
   struct hk_state st;
   const struct hk_hook_list *list;
 
-  if (c->state->config_path == NULL)
+  if (known == NULL && c->state->config_path == NULL)
     return;
-  if (hk_spec_load(c->state->config_path, &spec, &e) < 0) {
+  if (known == NULL && hk_spec_load(c->state->config_path, &spec, &e) < 0) {
     hk_warn("container \"%s\": %s hooks not run: %s", c->id, post_start ? "poststart" : "poststop",
             e->msg);
     hk_error_free(e);
     return;
   }
-  list = post_start ? &spec->hooks.poststart : &spec->hooks.poststop;
-  hk_hooks_state_view(&st, spec, c->id, c->state->bundle, post_start ? c->state->pid : 0,
+  if (known == NULL)
+    known = spec;
+  list = post_start ? &known->hooks.poststart : &known->hooks.poststop;
+  hk_hooks_state_view(&st, known, c->id, c->state->bundle, post_start ? c->state->pid : 0,
                       post_start ? "running" : "stopped");
   hk_hooks_run(list, post_start ? "poststart" : "poststop", &st, true, &e);
   hk_spec_free(spec);
 }
 
-static int start_loaded(struct hk_container *c, hk_error_t **err)
+/* `spec`: the config when the caller has it parsed (run), else NULL. */
+static int start_loaded(struct hk_container *c, const struct hk_spec *spec, hk_error_t **err)
 {
   _cleanup_close_ int fifo = -1, pidfd = -1;
   struct pollfd pfd[2];
@@ -382,7 +385,7 @@ static int start_loaded(struct hk_container *c, hk_error_t **err)
   }
   if (unlinkat(c->dirfd, HK_EXEC_FIFO, 0) < 0)
     return hk_error_make(err, errno, "remove exec fifo");
-  run_late_hooks(c, true);
+  run_late_hooks(c, spec, true);
   return 0;
 }
 
@@ -391,7 +394,7 @@ int hk_container_start(const char *root, const char *id, hk_error_t **err)
   _cleanup_container_ struct hk_container *c = NULL;
   if (hk_container_load(root, id, HK_LOCK_EXCLUSIVE, &c, err) < 0)
     return -1;
-  return start_loaded(c, err);
+  return start_loaded(c, NULL, err);
 }
 
 int hk_container_state(const char *root, const char *id, struct hk_state **out,
@@ -490,7 +493,8 @@ static int stop_all(struct hk_container *c, hk_error_t **err)
   return 0;
 }
 
-int hk_container_delete(const char *root, const char *id, bool force, hk_error_t **err)
+static int delete_container(const char *root, const char *id, bool force,
+                            const struct hk_spec *spec, hk_error_t **err)
 {
   _cleanup_container_ struct hk_container *c = NULL;
   hk_error_t *e = NULL;
@@ -517,8 +521,13 @@ int hk_container_delete(const char *root, const char *id, bool force, hk_error_t
                          id);
   if (strcmp(c->state->status, "stopped") != 0 && stop_all(c, err) < 0)
     return -1;
-  run_late_hooks(c, false);
+  run_late_hooks(c, spec, false);
   return hk_container_destroy_dir(c, err);
+}
+
+int hk_container_delete(const char *root, const char *id, bool force, hk_error_t **err)
+{
+  return delete_container(root, id, force, NULL, err);
 }
 
 static void block_signals(sigset_t *old)
@@ -562,7 +571,7 @@ static int wait_forwarding(pid_t init, int *status)
 
 int hk_container_run(const struct hk_create_opts *o, int *status, hk_error_t **err)
 {
-  _cleanup_container_ struct hk_container *c = NULL;
+  struct launch l = {0};
   sigset_t old;
   pid_t init;
   int r;
@@ -571,26 +580,28 @@ int hk_container_run(const struct hk_create_opts *o, int *status, hk_error_t **e
     block_signals(&old);
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   }
-  r = hk_container_create(o, err);
-  if (r == 0)
-    r = hk_container_load(o->root, o->id, HK_LOCK_EXCLUSIVE, &c, err);
-  if (r == 0 && (r = start_loaded(c, err)) < 0) {
+  /* create leaves the container locked with its state and config in
+   * memory: start it from there rather than reading them back. */
+  r = create(o, &l, err);
+  if (r == 0 && (r = start_loaded(l.c, l.spec, err)) < 0) {
     hk_error_t *e = NULL;
-    hk_container_free(steal_pointer(&c));
-    if (hk_container_delete(o->root, o->id, true, &e) < 0)
+    hk_container_free(steal_pointer(&l.c));
+    if (delete_container(o->root, o->id, true, l.spec, &e) < 0)
       hk_error_free(e);
   }
   if (r < 0 || o->detach) {
     if (!o->detach)
       sigprocmask(SIG_SETMASK, &old, NULL);
     *status = r < 0 ? 1 : 0;
+    launch_clear(&l);
     return r;
   }
-  init = c->state->pid;
-  hk_container_free(steal_pointer(&c)); /* drop the lock while running */
+  init = l.init;
+  hk_container_free(steal_pointer(&l.c)); /* drop the lock while it runs */
   wait_forwarding(init, status);
   sigprocmask(SIG_SETMASK, &old, NULL);
   if (!o->keep)
-    return hk_container_delete(o->root, o->id, true, err);
-  return 0;
+    r = delete_container(o->root, o->id, true, l.spec, err);
+  launch_clear(&l);
+  return r;
 }
