@@ -17,8 +17,10 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/sched.h>
 
 #include "caps.h"
+#include "cgroups.h"
 #include "hooks.h"
 #include "container.h"
 #include "init.h"
@@ -35,6 +37,7 @@ struct launch {
   char *bundle, *rootfs, *config_path;
   struct hk_ns_plan plan;
   struct hk_container *c;
+  struct hk_cgroup *cg;
   pid_t child; /* our direct child */
   pid_t init;  /* the container's init (the child, or its child) */
   bool reaped_child;
@@ -47,6 +50,7 @@ static void launch_clear(struct launch *l)
   free(l->rootfs);
   free(l->config_path);
   hk_container_free(l->c);
+  hk_cgroup_free(l->cg);
 }
 
 static int check_spec(struct launch *l, const struct hk_create_opts *o, hk_error_t **err)
@@ -141,6 +145,11 @@ static int save_state(struct launch *l, const struct hk_create_opts *o, hk_error
   s->owner = owner_name();
   s->config_path = hk_xstrdup(l->config_path);
   s->systemd_cgroup = o->systemd_cgroup;
+  if (l->cg) {
+    const char *p = l->spec->linux_.cgroups_path;
+    s->cgroup_path = p ? hk_xstrdup(p) : hk_xstrdup(o->id);
+    hk_cgroup_to_kv(l->cg, &s->cgroup_paths);
+  }
   copy_annotations(&s->annotations, &l->spec->annotations);
   if (hk_proc_start_time(l->init, &s->start_time, NULL) < 0)
     return hk_error_plain(err, ESRCH, "container init (pid %d) exited", (int)l->init);
@@ -209,6 +218,35 @@ static int fifo_chown(struct launch *l, hk_error_t **err)
   return 0;
 }
 
+/* Clone init: straight into its cgroup with clone3(CLONE_INTO_CGROUP)
+ * where only cgroup2 is involved, else as a child that waits for
+ * CGROUP_JOINED until the parent has moved it.  Returns like fork(). */
+static pid_t clone_init(struct launch *l, struct hk_init_args *a, uint64_t flags)
+{
+  _cleanup_close_ int cgfd = l->cg ? hk_cgroup_v2_clone_fd(l->cg) : -1;
+  pid_t pid;
+
+  if (cgfd >= 0) {
+    struct clone_args ca = {.flags = (flags & ~0xffULL) | CLONE_INTO_CGROUP,
+                            .exit_signal = flags & 0xff,
+                            .cgroup = (uint64_t)cgfd};
+    a->cgroup_wait = false;
+    pid = syscall(SYS_clone3, &ca, sizeof(ca));
+    if (pid == 0) {
+      close(cgfd);
+      hk_init_main(a);
+    }
+    if (pid > 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL))
+      return pid;
+    hk_debug("clone3(CLONE_INTO_CGROUP): %s; moving init by hand", strerror(errno));
+  }
+  a->cgroup_wait = l->cg != NULL;
+  pid = syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+  if (pid == 0)
+    hk_init_main(a);
+  return pid;
+}
+
 static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error_t **err)
 {
   _cleanup_close_ int fifo = -1, console = -1;
@@ -246,20 +284,21 @@ static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   a.fifo_fd = fifo;
   a.sync_fd = sv[1];
-  l->child = syscall(SYS_clone, (staged ? 0 : l->plan.new_flags) | SIGCHLD, NULL, NULL, NULL,
-                     NULL);
+  a.cgroupns = !staged && (l->plan.new_flags & CLONE_NEWCGROUP);
+  l->child = clone_init(l, &a, (staged ? 0 : l->plan.new_flags & ~CLONE_NEWCGROUP) | SIGCHLD);
   if (l->child < 0) {
     int e = errno;
     close(sv[0]);
     close(sv[1]);
     return hk_error_make(err, e, "clone the container init");
   }
-  if (l->child == 0) {
-    close(sv[0]);
-    hk_init_main(&a);
-  }
   close(sv[1]);
   l->init = l->child;
+  if (a.cgroup_wait && (hk_cgroup_enter(l->cg, l->child, err) < 0 ||
+                        hk_sync_send(sv[0], HK_SYNC_CGROUP_JOINED, err) < 0)) {
+    close(sv[0]);
+    return -1;
+  }
   r = parent_sync(l, o, sv[0], staged, err);
   close(sv[0]);
   return r;
@@ -278,10 +317,42 @@ static void abandon(struct launch *l)
   }
   if (l->init > 0 && l->init != l->child)
     waitpid(l->init, NULL, 0); /* adopted by us as subreaper */
+  if (l->cg && (hk_cgroup_signal_all(l->cg, SIGKILL, &e) < 0 || hk_cgroup_destroy(l->cg, &e) < 0)) {
+    hk_warn("cleanup: %s", e->msg);
+    hk_error_free(steal_pointer(&e));
+  }
   if (l->c && hk_container_destroy_dir(l->c, &e) < 0) {
     hk_warn("cleanup: %s", e->msg);
     hk_error_free(e);
   }
+}
+
+/* The container's cgroup, with its resources, before any of its code. */
+static int make_cgroup(struct launch *l, const struct hk_create_opts *o, hk_error_t **err)
+{
+  const struct hk_linux *lx = &l->spec->linux_;
+  const struct hk_resources *res = lx->has_resources ? &lx->resources : NULL;
+  struct hk_cgroup_request req = {
+      .id = o->id,
+      .cgroups_path = lx->cgroups_path,
+      .systemd = o->systemd_cgroup,
+      .config_name = l->config_path,
+  };
+  hk_error_t *e = NULL;
+
+  if (hk_cgroup_create(&req, res, &l->cg, &e) < 0) {
+    /* Without root, cgroupfs is usually not ours: go on without a cgroup
+     * unless the config asks for limits (as runc does when rootless). */
+    if (geteuid() != 0 && res == NULL && (e->code == EACCES || e->code == EPERM ||
+                                          e->code == EROFS)) {
+      hk_debug("no cgroup: %s", e->msg);
+      hk_error_free(e);
+      return 0;
+    }
+    *err = e;
+    return -1;
+  }
+  return hk_cgroup_apply(l->cg, res, lx->devices, lx->devices_len, false, l->config_path, err);
 }
 
 static int create(const struct hk_create_opts *o, struct launch *l, hk_error_t **err)
@@ -290,7 +361,7 @@ static int create(const struct hk_create_opts *o, struct launch *l, hk_error_t *
     return -1;
   if (hk_container_claim(o->root, o->id, &l->c, err) < 0)
     return -1;
-  if (spawn_init(l, o, err) < 0) {
+  if (make_cgroup(l, o, err) < 0 || spawn_init(l, o, err) < 0) {
     abandon(l);
     return -1;
   }
@@ -446,6 +517,30 @@ static int kill_all(const struct hk_state *s, int signo, hk_error_t **err)
   return 0;
 }
 
+/* The container's cgroup as recorded at create, or NULL (none, or *err). */
+static int load_cgroup(const struct hk_container *c, struct hk_cgroup **cg, hk_error_t **err)
+{
+  *cg = NULL;
+  if (c->state->cgroup_paths.len == 0)
+    return 0;
+  if (hk_cgroup_from_kv(&c->state->cgroup_paths, cg, err) < 0)
+    return hk_error_wrap(err, "container \"%s\"", c->id);
+  return 0;
+}
+
+/* Every process of the container: through its cgroup when it has one, else
+ * through its PID namespace. */
+static int signal_all(const struct hk_container *c, int signo, hk_error_t **err)
+{
+  _cleanup_cgroup_ struct hk_cgroup *cg = NULL;
+
+  if (load_cgroup(c, &cg, err) < 0)
+    return -1;
+  if (cg)
+    return hk_cgroup_signal_all(cg, signo, err);
+  return kill_all(c->state, signo, err);
+}
+
 static int kill_loaded(struct hk_container *c, int signo, bool all, hk_error_t **err)
 {
   _cleanup_close_ int pidfd = -1;
@@ -455,7 +550,7 @@ static int kill_loaded(struct hk_container *c, int signo, bool all, hk_error_t *
   pidfd = pidfd_open_checked(c->state, err);
   if (pidfd < 0)
     return -1;
-  if (all && kill_all(c->state, signo, err) < 0)
+  if (all && signal_all(c, signo, err) < 0)
     return -1;
   if (syscall(SYS_pidfd_send_signal, pidfd, signo, NULL, 0) < 0 && errno != ESRCH)
     return hk_error_make(err, errno, "container \"%s\": send signal %d", c->id, signo);
@@ -482,7 +577,7 @@ static int stop_all(struct hk_container *c, hk_error_t **err)
     hk_error_free(e); /* already gone */
     return 0;
   }
-  if (kill_all(c->state, SIGKILL, err) < 0)
+  if (signal_all(c, SIGKILL, err) < 0)
     return -1;
   syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
   p = (struct pollfd){.fd = pidfd, .events = POLLIN};
@@ -490,6 +585,21 @@ static int stop_all(struct hk_container *c, hk_error_t **err)
     ;
   if (!(p.revents & POLLIN))
     return hk_error_plain(err, ETIMEDOUT, "container \"%s\": init did not die", c->id);
+  return 0;
+}
+
+/* What a stopped container leaves in its cgroup (processes of a container
+ * without its own PID namespace outlive init) is killed, then it goes. */
+static int remove_cgroup(const struct hk_container *c, hk_error_t **err)
+{
+  _cleanup_cgroup_ struct hk_cgroup *cg = NULL;
+
+  if (load_cgroup(c, &cg, err) < 0)
+    return -1;
+  if (cg == NULL)
+    return 0;
+  if (hk_cgroup_signal_all(cg, SIGKILL, err) < 0 || hk_cgroup_destroy(cg, err) < 0)
+    return hk_error_wrap(err, "delete container \"%s\"", c->id);
   return 0;
 }
 
@@ -520,6 +630,8 @@ static int delete_container(const char *root, const char *id, bool force,
                          "--force)",
                          id);
   if (strcmp(c->state->status, "stopped") != 0 && stop_all(c, err) < 0)
+    return -1;
+  if (remove_cgroup(c, err) < 0)
     return -1;
   run_late_hooks(c, spec, false);
   return hk_container_destroy_dir(c, err);

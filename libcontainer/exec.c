@@ -21,6 +21,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "cgroups.h"
 #include "exec.h"
 #include "log.h"
 #include "namespaces.h"
@@ -141,6 +142,7 @@ static int container_ns_flags(pid_t pid)
 
 struct exec_child {
   const struct hk_process *p;
+  const struct hk_cgroup *cg; /* the container's, or NULL */
   int pidfd, ns_flags, sync_fd, console_fd, preserve_fds;
 };
 
@@ -190,6 +192,12 @@ static void __attribute__((noreturn)) exec_joiner(const struct exec_child *x)
   hk_error_t *err = NULL;
   pid_t g;
 
+  /* Into the container's cgroup while our paths are still the host's;
+   * G inherits it. */
+  if (x->cg && hk_cgroup_enter(x->cg, 0, &err) < 0) {
+    hk_sync_send_error(x->sync_fd, err);
+    _exit(1);
+  }
   if (setns(x->pidfd, x->ns_flags) < 0) {
     if (errno == ESRCH)
       hk_error_plain(&err, ESRCH, "the container is not running");
@@ -276,6 +284,7 @@ int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **er
   struct hk_spec *spec = NULL;
   struct hk_process *p = NULL;
   struct exec_child x = {.console_fd = -1, .preserve_fds = o->preserve_fds};
+  _cleanup_cgroup_ struct hk_cgroup *cg = NULL;
   sigset_t all, old;
   uint64_t st;
   int r;
@@ -286,6 +295,11 @@ int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **er
   if (strcmp(c->state->status, "stopped") == 0)
     return hk_error_plain(err, EINVAL, "cannot exec in container \"%s\": it is not running",
                           o->id);
+  if (strcmp(c->state->status, "paused") == 0)
+    return hk_error_plain(err, EINVAL, "cannot exec in container \"%s\": it is paused (resume it first)",
+                          o->id);
+  if (c->state->cgroup_paths.len && hk_cgroup_from_kv(&c->state->cgroup_paths, &cg, err) < 0)
+    return -1;
   pidfd = syscall(SYS_pidfd_open, c->state->pid, 0);
   if (pidfd < 0 || hk_proc_start_time(c->state->pid, &st, NULL) < 0 ||
       st != c->state->start_time)
@@ -300,6 +314,7 @@ int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **er
     r = -1;
   if (r == 0) {
     x.p = p;
+    x.cg = cg;
     x.pidfd = pidfd;
     x.console_fd = console;
     x.ns_flags = container_ns_flags(c->state->pid);

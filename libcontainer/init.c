@@ -248,6 +248,14 @@ void hk_init_main(const struct hk_init_args *a)
     if (getppid() != parent)
       _exit(1);
   }
+  if (a->cgroup_wait && hk_sync_expect(a->sync_fd, HK_SYNC_CGROUP_JOINED, NULL, &err) < 0)
+    _exit(1);
+  /* The namespace's root is the cgroup we are in when it is made: only
+   * now is that the container's. */
+  if (a->cgroupns && unshare(CLONE_NEWCGROUP) < 0) {
+    hk_error_make(&err, errno, "unshare cgroup namespace");
+    die_with(a->sync_fd, err);
+  }
   if (a->staged && stage_namespaces(a, &err) < 0)
     die_with(a->sync_fd, err);
   if (!a->staged && (a->plan->new_flags & CLONE_NEWUSER) &&

@@ -21,6 +21,8 @@ struct hk_init_args {
   int close_fd;  /* the parent's state lock, closed at once */
   int console_fd; /* connected --console-socket, or -1 */
   bool staged;   /* namespaces are joined/unshared here, not by clone() */
+  bool cgroup_wait; /* wait for CGROUP_JOINED first */
+  bool cgroupns;    /* unshare the cgroup namespace once in the cgroup */
   bool no_pivot;
   bool no_new_keyring;
   int preserve_fds;

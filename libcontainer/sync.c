@@ -11,6 +11,7 @@
 const char *hk_sync_msg_name(enum hk_sync_msg msg)
 {
   static const char *const names[] = {
+      [HK_SYNC_CGROUP_JOINED] = "CGROUP_JOINED",
       [HK_SYNC_USERMAP_REQUEST] = "USERMAP_REQUEST",
       [HK_SYNC_USERMAP_DONE] = "USERMAP_DONE",
       [HK_SYNC_INIT_PID] = "INIT_PID",

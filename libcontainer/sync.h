@@ -4,6 +4,12 @@
  * message is a struct hk_sync_hdr followed by `len` bytes of payload.  The
  * conversation of `create`, in order:
  *
+ *   parent -> init    CGROUP_JOINED     (unless init was cloned straight into
+ *                                       its cgroup) the parent has moved
+ *                                       init into the container's cgroup;
+ *                                       init waits for this before anything
+ *                                       else, so nothing it forks or
+ *                                       allocates is left outside
  *   init   -> parent  USERMAP_REQUEST   init has a new user namespace and
  *                                       waits for uid_map/gid_map
  *   parent -> init    USERMAP_DONE      the maps are written
@@ -39,7 +45,8 @@
 #include "error.h"
 
 enum hk_sync_msg {
-  HK_SYNC_USERMAP_REQUEST = 1,
+  HK_SYNC_CGROUP_JOINED = 1,
+  HK_SYNC_USERMAP_REQUEST,
   HK_SYNC_USERMAP_DONE,
   HK_SYNC_INIT_PID,
   HK_SYNC_CONFIGURED,

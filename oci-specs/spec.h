@@ -388,6 +388,7 @@ struct hk_state {
   char *rootfs;        /* absolute rootfs path */
   char *owner;         /* user name or uid of the creator */
   char *cgroup_path;   /* as resolved at create */
+  struct hk_kv_list cgroup_paths; /* hierarchy -> directory */
   bool systemd_cgroup;
   bool rootless;
   char *config_path; /* copy of the config used at create (for hooks) */
