@@ -717,3 +717,67 @@ int hk_container_run(const struct hk_create_opts *o, int *status, hk_error_t **e
   launch_clear(&l);
   return r;
 }
+
+int hk_container_cgroup(const char *root, const char *id, struct hk_cgroup **cg,
+                        struct hk_state **state, hk_error_t **err)
+{
+  _cleanup_container_ struct hk_container *c = NULL;
+
+  *cg = NULL;
+  if (hk_container_load(root, id, HK_LOCK_SHARED, &c, err) < 0 || load_cgroup(c, cg, err) < 0)
+    return -1;
+  if (*cg == NULL)
+    return hk_error_plain(err, ENOENT, "container \"%s\" has no cgroup", id);
+  if (state)
+    *state = steal_pointer(&c->state);
+  return 0;
+}
+
+static int freeze(const char *root, const char *id, bool pause, hk_error_t **err)
+{
+  _cleanup_container_ struct hk_container *c = NULL;
+  _cleanup_cgroup_ struct hk_cgroup *cg = NULL;
+  const char *want = pause ? "running" : "paused";
+
+  if (hk_container_load(root, id, HK_LOCK_EXCLUSIVE, &c, err) < 0 || load_cgroup(c, &cg, err) < 0)
+    return -1;
+  if (strcmp(c->state->status, want) != 0 && !(pause && strcmp(c->state->status, "created") == 0))
+    return hk_error_plain(err, EINVAL, "cannot %s container \"%s\": it is %s",
+                         pause ? "pause" : "resume", id, c->state->status);
+  if (cg == NULL)
+    return hk_error_plain(err, ENOTSUP, "cannot %s container \"%s\": it has no cgroup",
+                         pause ? "pause" : "resume", id);
+  return hk_cgroup_freeze(cg, pause, err);
+}
+
+int hk_container_pause(const char *root, const char *id, hk_error_t **err)
+{
+  return freeze(root, id, true, err);
+}
+
+int hk_container_resume(const char *root, const char *id, hk_error_t **err)
+{
+  return freeze(root, id, false, err);
+}
+
+int hk_container_update(const char *root, const char *id, const struct hk_resources *res,
+                        hk_error_t **err)
+{
+  _cleanup_container_ struct hk_container *c = NULL;
+  _cleanup_cgroup_ struct hk_cgroup *cg = NULL;
+  struct hk_spec *spec = NULL;
+  int r;
+
+  if (hk_container_load(root, id, HK_LOCK_EXCLUSIVE, &c, err) < 0 || load_cgroup(c, &cg, err) < 0)
+    return -1;
+  if (strcmp(c->state->status, "stopped") == 0)
+    return hk_error_plain(err, EINVAL, "cannot update container \"%s\": it is stopped", id);
+  if (cg == NULL)
+    return hk_error_plain(err, ENOTSUP, "cannot update container \"%s\": it has no cgroup", id);
+  if (c->state->config_path && hk_spec_load(c->state->config_path, &spec, err) < 0)
+    return -1;
+  r = hk_cgroup_apply(cg, res, spec ? spec->linux_.devices : NULL,
+                      spec ? spec->linux_.devices_len : 0, true, "update", err);
+  hk_spec_free(spec);
+  return r;
+}

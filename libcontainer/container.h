@@ -38,6 +38,19 @@ int hk_container_state(const char *root, const char *id, struct hk_state **out,
 int hk_container_kill(const char *root, const char *id, int signo, bool all, hk_error_t **err);
 int hk_container_delete(const char *root, const char *id, bool force, hk_error_t **err);
 
+/* The cgroup verbs.  pause/resume freeze and thaw every process; update
+ * writes new resources to a live container's cgroup. */
+int hk_container_pause(const char *root, const char *id, hk_error_t **err);
+int hk_container_resume(const char *root, const char *id, hk_error_t **err);
+int hk_container_update(const char *root, const char *id, const struct hk_resources *res,
+                        hk_error_t **err);
+
+struct hk_cgroup;
+/* The container's cgroup (for ps and events) and its refreshed state;
+ * "has no cgroup" when it was created without one. */
+int hk_container_cgroup(const char *root, const char *id, struct hk_cgroup **cg,
+                        struct hk_state **state, hk_error_t **err);
+
 /* "TERM", "SIGTERM", "15" */
 int hk_signal_parse(const char *s, int *signo, hk_error_t **err);
 
