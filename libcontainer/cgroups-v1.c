@@ -45,7 +45,7 @@ static int set_optional(const char *dir, const char *file, const char *what, con
 static int memory(const char *dir, const struct hk_memory *m, bool update, const char *what,
                   hk_error_t **err)
 {
-  bool swap_first = false;
+  bool swap_first = false, has_swap = m->has_swap && m->swap != 0; /* 0: unset */
   uint64_t cur;
 
   if (update && m->has_limit && m->limit > 0 && m->has_check_before_update &&
@@ -57,26 +57,26 @@ static int memory(const char *dir, const struct hk_memory *m, bool update, const
                          what, (long long)m->limit, (unsigned long long)cur);
   /* memsw (memory+swap) may never be below the memory limit: raise it
    * first when it grows. */
-  if (m->has_swap && hk_cg_read_u64(dir, "memory.limit_in_bytes", &cur))
+  if (has_swap && hk_cg_read_u64(dir, "memory.limit_in_bytes", &cur))
     swap_first = m->swap == -1 || (m->swap >= 0 && (uint64_t)m->swap >= cur);
-  if (m->has_swap && !hk_cg_exists(dir, "memory.memsw.limit_in_bytes")) {
+  if (has_swap && !hk_cg_exists(dir, "memory.memsw.limit_in_bytes")) {
     if (m->swap != 0 && !(m->has_limit && m->swap == m->limit) && m->swap != -1)
       return hk_error_plain(err, ENOTSUP,
                            "%s: linux.resources.memory.swap: swap accounting is off on this host",
                            what);
-  } else if (m->has_swap && swap_first &&
+  } else if (has_swap && swap_first &&
              hk_cg_set(dir, "memory.memsw.limit_in_bytes", what, "linux.resources.memory.swap",
                        err, "%lld", (long long)m->swap) < 0)
     return -1;
-  if (m->has_limit && hk_cg_set(dir, "memory.limit_in_bytes", what,
+  if (m->has_limit && m->limit && hk_cg_set(dir, "memory.limit_in_bytes", what,
                                 "linux.resources.memory.limit", err, "%lld",
                                 (long long)m->limit) < 0)
     return -1;
-  if (m->has_swap && !swap_first && hk_cg_exists(dir, "memory.memsw.limit_in_bytes") &&
+  if (has_swap && !swap_first && hk_cg_exists(dir, "memory.memsw.limit_in_bytes") &&
       hk_cg_set(dir, "memory.memsw.limit_in_bytes", what, "linux.resources.memory.swap", err,
                 "%lld", (long long)m->swap) < 0)
     return -1;
-  if (m->has_reservation &&
+  if (m->has_reservation && m->reservation &&
       hk_cg_set(dir, "memory.soft_limit_in_bytes", what, "linux.resources.memory.reservation",
                 err, "%lld", (long long)m->reservation) < 0)
     return -1;

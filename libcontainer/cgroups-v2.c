@@ -84,10 +84,10 @@ static int memory(const char *dir, const struct hk_memory *m, bool update, const
     } else if (hk_cg_set(dir, "memory.swap.max", what, "linux.resources.memory.swap", err, "%s", v) < 0)
       return -1;
   }
-  if (m->has_limit && hk_cg_set(dir, "memory.max", what, "linux.resources.memory.limit", err,
+  if (m->has_limit && m->limit && hk_cg_set(dir, "memory.max", what, "linux.resources.memory.limit", err,
                                 m->limit > 0 ? "%lld" : "max", (long long)m->limit) < 0)
     return -1;
-  if (m->has_reservation &&
+  if (m->has_reservation && m->reservation &&
       hk_cg_set(dir, "memory.low", what, "linux.resources.memory.reservation", err,
                 m->reservation > 0 ? "%lld" : "0", (long long)m->reservation) < 0)
     return -1;

@@ -481,6 +481,46 @@ int hk_cg_set(const char *dir, const char *file, const char *what, const char *j
   return 0;
 }
 
+/* Values no kernel takes, refused before anything is written.  Zero means
+ * "unset" for the values engines send as zero (as runc treats them). */
+static int check_values(const struct hk_resources *res, const char *what, hk_error_t **err)
+{
+  const struct hk_memory *m = &res->memory;
+  const struct {
+    bool has;
+    int64_t v;
+    const char *name;
+  } mem[] = {{m->has_limit, m->limit, "limit"},
+             {m->has_reservation, m->reservation, "reservation"},
+             {m->has_swap, m->swap, "swap"},
+             {m->has_kernel, m->kernel, "kernel"},
+             {m->has_kernel_tcp, m->kernel_tcp, "kernelTCP"}};
+
+  for (size_t i = 0; res->has_memory && i < HK_ARRAY_SIZE(mem); i++)
+    if (mem[i].has && mem[i].v < -1)
+      return hk_error_plain(err, EINVAL,
+                           "%s: linux.resources.memory.%s: %lld is not a size in bytes (or -1 "
+                           "for unlimited)",
+                           what, mem[i].name, (long long)mem[i].v);
+  if (res->has_memory && m->has_limit && m->has_swap && m->limit > 0 && m->swap > 0 &&
+      m->swap < m->limit)
+    return hk_error_plain(err, EINVAL,
+                         "%s: linux.resources.memory.swap: %lld is below memory.limit %lld (swap "
+                         "counts memory+swap)",
+                         what, (long long)m->swap, (long long)m->limit);
+  if (res->has_memory && m->has_swappiness && m->swappiness > 100)
+    return hk_error_plain(err, EINVAL, "%s: linux.resources.memory.swappiness: %llu is above 100",
+                         what, (unsigned long long)m->swappiness);
+  if (res->has_cpu && res->cpu.has_quota && res->cpu.quota < -1)
+    return hk_error_plain(err, EINVAL, "%s: linux.resources.cpu.quota: %lld is negative", what,
+                         (long long)res->cpu.quota);
+  if (res->has_block_io && res->block_io.has_weight && res->block_io.weight &&
+      (res->block_io.weight < 10 || res->block_io.weight > 1000))
+    return hk_error_plain(err, EINVAL, "%s: linux.resources.blockIO.weight: %u is not in 10..1000",
+                         what, res->block_io.weight);
+  return 0;
+}
+
 static int check_device_rules(const struct hk_resources *res, const char *what,
                               hk_error_t **err)
 {
@@ -511,7 +551,7 @@ int hk_cgroup_apply(struct hk_cgroup *cg, const struct hk_resources *res,
 
   if (res == NULL)
     return 0;
-  if (check_device_rules(res, what, err) < 0)
+  if (check_values(res, what, err) < 0 || check_device_rules(res, what, err) < 0)
     return -1;
   /* No rule at all leaves the devices cgroup as it was (all allowed on
    * create): the defaults only matter after a deny. */
@@ -755,8 +795,12 @@ int hk_cgroup_signal_all(const struct hk_cgroup *cg, int signo, hk_error_t **err
   bool was_frozen, can_freeze;
 
   if (signo == SIGKILL && cg->v2 && hk_cg_exists(cg->v2, "cgroup.kill") &&
-      hk_cg_write(cg->v2, "cgroup.kill", "1", NULL) == 0)
+      hk_cg_write(cg->v2, "cgroup.kill", "1", NULL) == 0) {
+    /* A v1 freezer holds its tasks even against SIGKILL. */
+    if (cg->v1[HK_CG_FREEZER] && hk_cgroup_frozen(cg))
+      hk_cgroup_freeze(cg, false, NULL);
     return 0;
+  }
   /* Freeze, so that nothing forks past the list; thaw to let signals
    * land (SIGKILL lands on frozen tasks too). */
   was_frozen = hk_cgroup_frozen(cg);

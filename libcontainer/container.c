@@ -624,11 +624,12 @@ static int delete_container(const char *root, const char *id, bool force,
     hk_error_free(e);
     return 0;
   }
-  if (strcmp(c->state->status, "running") == 0 && !force)
+  if ((strcmp(c->state->status, "running") == 0 || strcmp(c->state->status, "paused") == 0) &&
+      !force)
     return hk_error_plain(err, EBUSY,
-                         "cannot delete container \"%s\" that is not stopped: running (use "
+                         "cannot delete container \"%s\" that is not stopped: %s (use "
                          "--force)",
-                         id);
+                         id, c->state->status);
   if (strcmp(c->state->status, "stopped") != 0 && stop_all(c, err) < 0)
     return -1;
   if (remove_cgroup(c, err) < 0)
