@@ -23,6 +23,8 @@ static const struct husk_command commands[] = {
     {"state", "print the state of a container", husk_cmd_state},
     {"kill", "send a signal to a container's init", husk_cmd_kill},
     {"delete", "delete a container and what it holds", husk_cmd_delete},
+    {"ps", "list the processes of a container", husk_cmd_ps},
+    {"events", "print a container's resource usage and OOM events", husk_cmd_events},
     {"list", "list containers", husk_cmd_list},
     {"spec", "write a default config.json", husk_cmd_spec},
     {"features", "print what this husk supports (JSON)", husk_cmd_features},
