@@ -32,11 +32,12 @@ static const char usage[] =
 
 /* Everything ps writes may be large (one line per process on the host):
  * both streams go to memory files, read once ps has exited. */
-static int run_ps(char **args, char **out, hk_error_t **err)
+static int run_ps(char **args, const char *cmd, char **out, hk_error_t **err)
 {
   _cleanup_close_ int ofd = memfd_create("husk-ps-out", MFD_CLOEXEC);
   _cleanup_close_ int efd = memfd_create("husk-ps-err", MFD_CLOEXEC);
-  _cleanup_free_ char *errtext = NULL;
+  char errtext[1024];
+  ssize_t elen;
   posix_spawn_file_actions_t fa;
   pid_t pid;
   int r, status;
@@ -51,24 +52,22 @@ static int run_ps(char **args, char **out, hk_error_t **err)
   r = posix_spawnp(&pid, args[0], &fa, NULL, args, environ);
   posix_spawn_file_actions_destroy(&fa);
   if (r != 0)
-    return hk_error_make(err, r, "run `%s`", args[0]);
+    return hk_error_make(err, r, "run `%s`%s", cmd, r == ENOENT ? " (is procps installed?)" : "");
   while (waitpid(pid, &status, 0) < 0)
     if (errno != EINTR)
-      return hk_error_make(err, errno, "wait for `%s`", args[0]);
+      return hk_error_make(err, errno, "wait for `%s`", cmd);
   if (lseek(ofd, 0, SEEK_SET) < 0 || hk_read_fd(ofd, "ps output", 64 << 20, out, &len, err) < 0)
     return -1;
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
     return 0;
   free(steal_pointer(out));
-  if (lseek(efd, 0, SEEK_SET) < 0 || hk_read_fd(efd, "ps errors", 4096, &errtext, &len, NULL) < 0)
-    errtext = hk_xstrdup("");
+  elen = pread(efd, errtext, sizeof(errtext) - 1, 0);
+  errtext[elen > 0 ? elen : 0] = '\0';
   errtext[strcspn(errtext, "\n")] = '\0'; /* its first line says what is wrong */
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-    return hk_error_plain(err, ENOENT, "`%s` not found (install procps)", args[0]);
   if (WIFEXITED(status))
-    return hk_error_plain(err, EINVAL, "`%s` exited with status %d%s%s", args[0],
-                          WEXITSTATUS(status), *errtext ? ": " : "", errtext);
-  return hk_error_plain(err, EINTR, "`%s` killed by signal %d", args[0], WTERMSIG(status));
+    return hk_error_plain(err, EINVAL, "`%s` exited with status %d%s%s", cmd, WEXITSTATUS(status),
+                          *errtext ? ": " : "", errtext);
+  return hk_error_plain(err, EINTR, "`%s` killed by signal %d", cmd, WTERMSIG(status));
 }
 
 /* Field number `idx` (from 0) of a line split on blanks, into buf. */
@@ -146,7 +145,7 @@ static int table(char **ps_args, int nargs, const pid_t *pids, size_t n, hk_erro
     free(cmd);
     cmd = c;
   }
-  if (run_ps(args, &out, err) < 0 || filter(out, pids, n, cmd, err) < 0)
+  if (run_ps(args, cmd, &out, err) < 0 || filter(out, pids, n, cmd, err) < 0)
     return hk_error_wrap(err, "ps");
   return fflush(stdout) == 0 ? 0 : hk_error_make(err, errno, "write to stdout");
 }
