@@ -122,7 +122,7 @@ static int filter(char *text, const pid_t *pids, size_t n, const char *cmd, hk_e
       return hk_error_plain(err, EINVAL, "unexpected PID \"%s\" in the output of `%s`: \"%s\"", num,
                             cmd, line);
     pid = (pid_t)v;
-    if (bsearch(&pid, pids, n, sizeof(*pids), cmp_pid))
+    if (n && bsearch(&pid, pids, n, sizeof(*pids), cmp_pid))
       printf("%s\n", line);
   }
   return 0;
