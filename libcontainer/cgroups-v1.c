@@ -339,7 +339,8 @@ static void raw_stats(const char *dir, const char *file, struct hk_kv_list *kv)
   }
 }
 
-/* blkio.throttle.io_service_bytes_recursive: "8:0 Read 4096" lines. */
+/* A blkio statistics file: "8:0 Read 4096" lines, or "8:0 4096" (sectors,
+ * time), ending with a "Total N" line that is skipped. */
 static void blkio_list(const char *dir, const char *file, struct hk_cg_blkio_list *l)
 {
   _cleanup_free_ char *s = hk_cg_read(dir, file);
@@ -350,11 +351,130 @@ static void blkio_list(const char *dir, const char *file, struct hk_cg_blkio_lis
   for (line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
     struct hk_cg_blkio_entry e = {0};
     unsigned long long ma, mi, v;
-    if (sscanf(line, "%llu:%llu %15s %llu", &ma, &mi, e.op, &v) != 4)
+    char word[16];
+    int n = sscanf(line, "%llu:%llu %15s %llu", &ma, &mi, word, &v);
+    if (n == 4)
+      snprintf(e.op, sizeof(e.op), "%s", word);
+    else if (n == 3 && sscanf(word, "%llu", &v) == 1)
+      e.op[0] = '\0';
+    else
       continue;
     e.major = ma, e.minor = mi, e.value = v;
     l->items = hk_xrealloc(l->items, (l->len + 1) * sizeof(*l->items));
     l->items[l->len++] = e;
+  }
+}
+
+/* Which blkio files hold the statistics depends on the I/O scheduler: BFQ
+ * (with or without its debug files), CFQ, else only the throttling layer's
+ * counters.  As runc, the first group whose first file has entries wins. */
+static void blkio_stats(const char *dir, struct hk_cgroup_stats *st)
+{
+  struct source {
+    const char *file;
+    struct hk_cg_blkio_list *list;
+  };
+  const struct source bfq_debug[] = {
+      {"blkio.bfq.sectors_recursive", &st->sectors},
+      {"blkio.bfq.io_service_time_recursive", &st->io_service_time},
+      {"blkio.bfq.io_wait_time_recursive", &st->io_wait_time},
+      {"blkio.bfq.io_merged_recursive", &st->io_merged},
+      {"blkio.bfq.io_queued_recursive", &st->io_queued},
+      {"blkio.bfq.time_recursive", &st->io_time},
+      {"blkio.bfq.io_serviced_recursive", &st->io_serviced},
+      {"blkio.bfq.io_service_bytes_recursive", &st->io_service_bytes},
+      {NULL, NULL}};
+  const struct source bfq[] = {{"blkio.bfq.io_serviced_recursive", &st->io_serviced},
+                               {"blkio.bfq.io_service_bytes_recursive", &st->io_service_bytes},
+                               {NULL, NULL}};
+  const struct source cfq[] = {{"blkio.sectors_recursive", &st->sectors},
+                               {"blkio.io_service_time_recursive", &st->io_service_time},
+                               {"blkio.io_wait_time_recursive", &st->io_wait_time},
+                               {"blkio.io_merged_recursive", &st->io_merged},
+                               {"blkio.io_queued_recursive", &st->io_queued},
+                               {"blkio.time_recursive", &st->io_time},
+                               {"blkio.io_serviced_recursive", &st->io_serviced},
+                               {"blkio.io_service_bytes_recursive", &st->io_service_bytes},
+                               {NULL, NULL}};
+  const struct source throttle[] = {
+      {"blkio.throttle.io_serviced_recursive", &st->io_serviced},
+      {"blkio.throttle.io_service_bytes_recursive", &st->io_service_bytes},
+      {NULL, NULL}};
+  const struct source base[] = {{"blkio.throttle.io_serviced", &st->io_serviced},
+                                {"blkio.throttle.io_service_bytes", &st->io_service_bytes},
+                                {NULL, NULL}};
+  const struct source *groups[] = {bfq_debug, bfq, cfq, throttle, base};
+
+  for (size_t g = 0; g < HK_ARRAY_SIZE(groups); g++) {
+    blkio_list(dir, groups[g][0].file, groups[g][0].list);
+    if (groups[g][0].list->len == 0)
+      continue;
+    for (const struct source *s = &groups[g][1]; s->file; s++)
+      blkio_list(dir, s->file, s->list);
+    return;
+  }
+}
+
+/* "0-3,5" into a list of numbers. */
+static void cpu_list(const char *dir, const char *file, uint16_t **out, size_t *len)
+{
+  _cleanup_free_ char *s = hk_cg_read(dir, file);
+  char *tok, *save = NULL;
+
+  if (s == NULL)
+    return;
+  for (tok = strtok_r(s, ",\n", &save); tok; tok = strtok_r(NULL, ",\n", &save)) {
+    unsigned lo, hi;
+    int n = sscanf(tok, "%u-%u", &lo, &hi);
+    if (n == 1)
+      hi = lo;
+    else if (n != 2)
+      continue;
+    if (hi > UINT16_MAX || lo > hi)
+      continue;
+    for (unsigned v = lo; v <= hi; v++) {
+      *out = hk_xrealloc(*out, (*len + 1) * sizeof(**out));
+      (*out)[(*len)++] = (uint16_t)v;
+    }
+  }
+}
+
+static void cpuset_stats(const char *d, struct hk_cg_cpuset_stats *c)
+{
+  _cleanup_free_ char *relax = hk_cg_read(d, "cpuset.sched_relax_domain_level");
+
+  cpu_list(d, "cpuset.cpus", &c->cpus, &c->cpus_len);
+  cpu_list(d, "cpuset.mems", &c->mems, &c->mems_len);
+  c->cpu_exclusive = u64(d, "cpuset.cpu_exclusive");
+  c->mem_hardwall = u64(d, "cpuset.mem_hardwall");
+  c->mem_exclusive = u64(d, "cpuset.mem_exclusive");
+  c->memory_migrate = u64(d, "cpuset.memory_migrate");
+  c->memory_spread_page = u64(d, "cpuset.memory_spread_page");
+  c->memory_spread_slab = u64(d, "cpuset.memory_spread_slab");
+  c->memory_pressure = u64(d, "cpuset.memory_pressure");
+  c->sched_load_balance = u64(d, "cpuset.sched_load_balance");
+  c->sched_relax_domain_level = relax ? strtoll(relax, NULL, 10) : 0;
+}
+
+/* cpuacct.usage_all: a "cpu user system" header, then one line per cpu. */
+static void percpu_modes(const char *d, struct hk_cgroup_stats *st)
+{
+  _cleanup_free_ char *s = hk_cg_read(d, "cpuacct.usage_all");
+  char *line, *save = NULL;
+
+  if (s == NULL)
+    return;
+  for (line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    unsigned cpu;
+    unsigned long long user, sys;
+    if (sscanf(line, "%u %llu %llu", &cpu, &user, &sys) != 3)
+      continue;
+    st->cpu_percpu_user =
+        hk_xrealloc(st->cpu_percpu_user, (st->cpu_percpu_user_len + 1) * sizeof(uint64_t));
+    st->cpu_percpu_user[st->cpu_percpu_user_len++] = user;
+    st->cpu_percpu_kernel =
+        hk_xrealloc(st->cpu_percpu_kernel, (st->cpu_percpu_kernel_len + 1) * sizeof(uint64_t));
+    st->cpu_percpu_kernel[st->cpu_percpu_kernel_len++] = sys;
   }
 }
 
@@ -380,7 +500,10 @@ void hk_cg_v1_stats(const struct hk_cgroup *cg, struct hk_cgroup_stats *st)
       st->cpu_user = u * (1000000000ULL / tck);
       st->cpu_kernel = k * (1000000000ULL / tck);
     }
+    percpu_modes(d, st);
   }
+  if ((d = v1dir(cg, HK_CG_CPUSET)))
+    cpuset_stats(d, &st->cpuset);
   if ((d = v1dir(cg, HK_CG_CPU))) {
     _cleanup_free_ char *s = hk_cg_read(d, "cpu.stat");
     const char *p;
@@ -408,10 +531,8 @@ void hk_cg_v1_stats(const struct hk_cgroup *cg, struct hk_cgroup_stats *st)
     if (st->pids_limit == UINT64_MAX)
       st->pids_limit = 0;
   }
-  if ((d = v1dir(cg, HK_CG_BLKIO))) {
-    blkio_list(d, "blkio.throttle.io_service_bytes_recursive", &st->io_service_bytes);
-    blkio_list(d, "blkio.throttle.io_serviced_recursive", &st->io_serviced);
-  }
+  if ((d = v1dir(cg, HK_CG_BLKIO)))
+    blkio_stats(d, st);
   if ((d = v1dir(cg, HK_CG_HUGETLB))) {
     char sizes[8][16];
     size_t n = hk_cg_hugepage_sizes(sizes, 8);

@@ -326,8 +326,15 @@ void hk_cg_v2_stats(const struct hk_cgroup *cg, struct hk_cgroup_stats *st)
     st->memory_usage.max = u64(d, "memory.peak");
     st->memory_usage.limit = u64(d, "memory.max");
     st->memory_usage.failcnt = ev ? key_u64(ev, "max") : 0;
-    st->memory_swap.usage = u64(d, "memory.swap.current");
-    st->memory_swap.limit = u64(d, "memory.swap.max");
+    /* v2 counts swap alone; report memory+swap, as v1's memsw (and runc). */
+    if (hk_cg_read_u64(d, "memory.swap.current", &st->memory_swap.usage)) {
+      st->memory_swap.usage += st->memory_usage.usage;
+      st->memory_swap.limit = u64(d, "memory.swap.max");
+      if (st->memory_swap.limit != UINT64_MAX && st->memory_usage.limit != UINT64_MAX)
+        st->memory_swap.limit += st->memory_usage.limit;
+      else
+        st->memory_swap.limit = UINT64_MAX;
+    }
     st->memory_use_hierarchy = true;
     if (s) {
       char *line, *save = NULL;
@@ -384,8 +391,7 @@ void hk_cg_v2_stats(const struct hk_cgroup *cg, struct hk_cgroup_stats *st)
       snprintf(h->size, sizeof(h->size), "%s", sizes[i]);
       snprintf(f, sizeof(f), "hugetlb.%s.current", sizes[i]);
       h->usage = u64(d, f);
-      snprintf(f, sizeof(f), "hugetlb.%s.max", sizes[i]);
-      h->max = u64(d, f);
+      /* hugetlb.<size>.max is the limit: v2 keeps no peak usage. */
       snprintf(f, sizeof(f), "hugetlb.%s.events", sizes[i]);
       ev = hk_cg_read(d, f);
       h->failcnt = ev ? key_u64(ev, "max") : 0;

@@ -952,6 +952,16 @@ void hk_cgroup_stats_clear(struct hk_cgroup_stats *st)
   free(st->io_service_bytes.items);
   free(st->io_serviced.items);
   free(st->hugetlb);
+  free(st->cpu_percpu_kernel);
+  free(st->cpu_percpu_user);
+  free(st->io_queued.items);
+  free(st->io_service_time.items);
+  free(st->io_wait_time.items);
+  free(st->io_merged.items);
+  free(st->io_time.items);
+  free(st->sectors.items);
+  free(st->cpuset.cpus);
+  free(st->cpuset.mems);
   memset(st, 0, sizeof(*st));
 }
 

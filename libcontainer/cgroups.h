@@ -139,6 +139,15 @@ struct hk_cg_blkio_list {
   size_t len;
 };
 
+/* cpuset: cpus and mems as lists of numbers, the v1 flags as they read. */
+struct hk_cg_cpuset_stats {
+  uint16_t *cpus, *mems;
+  size_t cpus_len, mems_len;
+  uint64_t cpu_exclusive, mem_hardwall, mem_exclusive, memory_migrate, memory_spread_page,
+      memory_spread_slab, memory_pressure, sched_load_balance;
+  int64_t sched_relax_domain_level;
+};
+
 struct hk_cgroup_stats {
   /* cpu, nanoseconds */
   uint64_t cpu_total, cpu_kernel, cpu_user;
@@ -157,6 +166,12 @@ struct hk_cgroup_stats {
   /* hugetlb */
   struct hk_cg_hugetlb *hugetlb;
   size_t hugetlb_len;
+  /* v1 cpuacct.usage_all, per cpu, nanoseconds */
+  uint64_t *cpu_percpu_kernel, *cpu_percpu_user;
+  size_t cpu_percpu_kernel_len, cpu_percpu_user_len;
+  /* v1 blkio lists beyond the two above (CFQ, and BFQ with debug stats) */
+  struct hk_cg_blkio_list io_queued, io_service_time, io_wait_time, io_merged, io_time, sectors;
+  struct hk_cg_cpuset_stats cpuset;
 };
 
 int hk_cgroup_stats(const struct hk_cgroup *cg, struct hk_cgroup_stats *st, hk_error_t **err);

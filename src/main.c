@@ -26,6 +26,8 @@ static const struct husk_command commands[] = {
     {"pause", "freeze every process of a container", husk_cmd_pause},
     {"resume", "thaw a paused container", husk_cmd_resume},
     {"update", "change the resources of a running container", husk_cmd_update},
+    {"ps", "list the processes of a container", husk_cmd_ps},
+    {"events", "print a container's resource usage and OOM events", husk_cmd_events},
     {"list", "list containers", husk_cmd_list},
     {"spec", "write a default config.json", husk_cmd_spec},
     {"features", "print what this husk supports (JSON)", husk_cmd_features},
