@@ -12,6 +12,8 @@ packages=(
 	# tests and demo bundles
 	busybox-static jq bats bats-assert bats-support
 	iproute2 util-linux procps coreutils findutils
+	# terminal tests (tty.bats); util-linux above gives script(1)
+	tmux
 )
 
 missing=()

@@ -41,6 +41,10 @@ struct launch {
   pid_t child; /* our direct child */
   pid_t init;  /* the container's init (the child, or its child) */
   bool reaped_child;
+  /* Foreground run without --console-socket: a terminal is husk's to relay,
+   * and its master comes back over tty_sock (else -1). */
+  bool relay_tty;
+  int tty_sock;
 };
 
 static void launch_clear(struct launch *l)
@@ -51,6 +55,8 @@ static void launch_clear(struct launch *l)
   free(l->config_path);
   hk_container_free(l->c);
   hk_cgroup_free(l->cg);
+  if (l->tty_sock >= 0)
+    close(l->tty_sock);
 }
 
 static int check_spec(struct launch *l, const struct hk_create_opts *o, hk_error_t **err)
@@ -66,10 +72,10 @@ static int check_spec(struct launch *l, const struct hk_create_opts *o, hk_error
   if (s->process.cwd && s->process.cwd[0] != '/')
     return hk_error_plain(err, EINVAL, "%s: process.cwd: must be an absolute path, got \"%s\"",
                          l->config_path, s->process.cwd);
-  if (s->process.terminal && o->console_socket == NULL)
+  if (s->process.terminal && o->console_socket == NULL && !l->relay_tty)
     return hk_error_plain(err, EINVAL,
-                         "%s: process.terminal: a terminal needs --console-socket (or set "
-                         "\"terminal\": false)",
+                         "%s: process.terminal: a terminal needs --console-socket, or `run` "
+                         "in the foreground (or set \"terminal\": false)",
                          l->config_path);
   if (!s->has_root || s->root.path == NULL || s->root.path[0] == '\0')
     return hk_error_plain(err, EINVAL, "%s: root.path: missing", l->config_path);
@@ -273,9 +279,16 @@ static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error
   fifo = openat(l->c->dirfd, HK_EXEC_FIFO, O_PATH | O_CLOEXEC);
   if (fifo < 0)
     return hk_error_make(err, errno, "open exec fifo");
-  if (l->spec->process.terminal &&
-      (console = hk_console_socket_connect(o->console_socket, err)) < 0)
+  if (l->spec->process.terminal && o->console_socket == NULL) {
+    int tsv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, tsv) < 0)
+      return hk_error_make(err, errno, "socketpair");
+    l->tty_sock = tsv[0];
+    console = tsv[1];
+  } else if (l->spec->process.terminal &&
+             (console = hk_console_socket_connect(o->console_socket, err)) < 0) {
     return -1;
+  }
   a.console_fd = console;
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return hk_error_make(err, errno, "socketpair");
@@ -370,7 +383,7 @@ static int create(const struct hk_create_opts *o, struct launch *l, hk_error_t *
 
 int hk_container_create(const struct hk_create_opts *o, hk_error_t **err)
 {
-  struct launch l = {0};
+  struct launch l = {.tty_sock = -1};
   int r = create(o, &l, err);
   launch_clear(&l);
   return r;
@@ -655,36 +668,19 @@ static void block_signals(sigset_t *old)
   sigprocmask(SIG_BLOCK, &all, old);
 }
 
-/* Forward signals to init until it exits; reap every child we adopted. */
-static int wait_forwarding(pid_t init, int *status)
+/* In the foreground: the terminal to relay (when husk relays it), then
+ * start. */
+static int start_foreground(struct launch *l, struct hk_tty_relay **tty, hk_error_t **err)
 {
-  sigset_t all;
-  sigfillset(&all);
-  for (;;) {
-    siginfo_t si;
-    int sig = sigwaitinfo(&all, &si);
-    if (sig < 0)
-      continue;
-    if (sig != SIGCHLD) {
-      kill(init, sig);
-      continue;
-    }
-    for (;;) {
-      int st;
-      pid_t p = waitpid(-1, &st, WNOHANG);
-      if (p <= 0)
-        break;
-      if (p != init)
-        continue;
-      *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-      return 0;
-    }
-  }
+  if (l->tty_sock >= 0 && hk_tty_relay_open(l->tty_sock, tty, err) < 0)
+    return -1;
+  return start_loaded(l->c, l->spec, err);
 }
 
 int hk_container_run(const struct hk_create_opts *o, int *status, hk_error_t **err)
 {
-  struct launch l = {0};
+  struct launch l = {.tty_sock = -1, .relay_tty = !o->detach && o->console_socket == NULL};
+  struct hk_tty_relay *tty = NULL;
   sigset_t old;
   pid_t init;
   int r;
@@ -696,8 +692,9 @@ int hk_container_run(const struct hk_create_opts *o, int *status, hk_error_t **e
   /* create leaves the container locked with its state and config in
    * memory: start it from there rather than reading them back. */
   r = create(o, &l, err);
-  if (r == 0 && (r = start_loaded(l.c, l.spec, err)) < 0) {
+  if (r == 0 && (r = start_foreground(&l, &tty, err)) < 0) {
     hk_error_t *e = NULL;
+    hk_tty_relay_close(steal_pointer(&tty));
     hk_container_free(steal_pointer(&l.c));
     if (delete_container(o->root, o->id, true, l.spec, &e) < 0)
       hk_error_free(e);
@@ -711,10 +708,20 @@ int hk_container_run(const struct hk_create_opts *o, int *status, hk_error_t **e
   }
   init = l.init;
   hk_container_free(steal_pointer(&l.c)); /* drop the lock while it runs */
-  wait_forwarding(init, status);
+  r = hk_foreground_wait(init, tty, status, err);
+  hk_tty_relay_close(tty);
+  if (r < 0)
+    kill(init, SIGKILL); /* nobody would wait for it */
   sigprocmask(SIG_SETMASK, &old, NULL);
-  if (!o->keep)
-    r = delete_container(o->root, o->id, true, l.spec, err);
+  if (!o->keep) {
+    hk_error_t *e = NULL;
+    if (delete_container(o->root, o->id, true, l.spec, &e) < 0) {
+      if (r == 0)
+        *err = steal_pointer(&e);
+      hk_error_free(e);
+      r = -1;
+    }
+  }
   launch_clear(&l);
   return r;
 }

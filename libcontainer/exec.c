@@ -68,31 +68,9 @@ static void strv_add(struct hk_strv *sv, const char *s)
   sv->v[sv->len] = NULL;
 }
 
-/* The process: a process.json as given, or the container's own process with
- * the command line's changes, as runc builds it. */
-static int build_process(const struct hk_exec_opts *o, struct hk_spec *spec,
-                         struct hk_process **out, hk_error_t **err)
+/* The command line's changes to the process. */
+static void apply_flags(const struct hk_exec_opts *o, struct hk_process *p)
 {
-  struct hk_process *p;
-
-  if (o->process_file) {
-    _cleanup_free_ char *buf = NULL;
-    size_t len;
-    int r = strcmp(o->process_file, "-") == 0
-                ? hk_read_fd(0, "stdin", HK_SPEC_MAX_FILE_SIZE, &buf, &len, err)
-                : hk_read_file(o->process_file, HK_SPEC_MAX_FILE_SIZE, &buf, &len, err);
-    if (r < 0)
-      return hk_error_wrap(err, "--process");
-    return hk_process_parse(buf, len, o->process_file, out, err);
-  }
-  if (o->args == NULL || o->args[0] == NULL)
-    return hk_error_plain(err, EINVAL, "exec: a command is required (or --process FILE)");
-  p = hk_xmalloc0(sizeof(*p));
-  *p = spec->process; /* take it over: spec->process is cleared below */
-  memset(&spec->process, 0, sizeof(spec->process));
-  spec->has_process = false;
-  *out = p;
-  strv_set(&p->args, o->args);
   for (char **e = o->env; e && *e; e++)
     env_set(&p->env, *e);
   if (o->cwd) {
@@ -118,7 +96,80 @@ static int build_process(const struct hk_exec_opts *o, struct hk_spec *spec,
   }
   if (o->no_new_privs)
     p->no_new_privileges = true;
-  p->terminal = o->tty;
+  if (o->apparmor) {
+    free(p->apparmor_profile);
+    p->apparmor_profile = hk_xstrdup(o->apparmor);
+  }
+  if (o->process_label) {
+    free(p->selinux_label);
+    p->selinux_label = hk_xstrdup(o->process_label);
+  }
+  if (o->tty)
+    p->terminal = true;
+}
+
+static int read_process_file(const char *path, struct hk_process **out, hk_error_t **err)
+{
+  _cleanup_free_ char *buf = NULL;
+  size_t len;
+  int r = strcmp(path, "-") == 0 ? hk_read_fd(0, "stdin", HK_SPEC_MAX_FILE_SIZE, &buf, &len, err)
+                                 : hk_read_file(path, HK_SPEC_MAX_FILE_SIZE, &buf, &len, err);
+  if (r < 0)
+    return hk_error_wrap(err, "--process");
+  if (hk_process_parse(buf, len, path, out, err) < 0)
+    return -1;
+  if ((*out)->args.len == 0)
+    return hk_error_plain(err, EINVAL, "%s: args: must not be empty", path);
+  if ((*out)->cwd && (*out)->cwd[0] != '/')
+    return hk_error_plain(err, EINVAL, "%s: cwd: must be an absolute path, got \"%s\"", path,
+                          (*out)->cwd);
+  return 0;
+}
+
+/* The process: a process.json, or the container's own process with the
+ * command line's arguments and without its terminal, as runc builds it;
+ * then the flags' changes on top of either. */
+static int build_process(const struct hk_exec_opts *o, struct hk_spec *spec,
+                         struct hk_process **out, hk_error_t **err)
+{
+  struct hk_process *p;
+
+  if (o->process_file) {
+    if (read_process_file(o->process_file, out, err) < 0)
+      return -1;
+    apply_flags(o, *out);
+    return 0;
+  }
+  if (o->args == NULL || o->args[0] == NULL)
+    return hk_error_plain(err, EINVAL, "exec: a command is required (or --process FILE)");
+  p = hk_xmalloc0(sizeof(*p));
+  *p = spec->process; /* take it over: spec->process is cleared below */
+  memset(&spec->process, 0, sizeof(spec->process));
+  spec->has_process = false;
+  *out = p;
+  strv_set(&p->args, o->args);
+  p->terminal = false;
+  apply_flags(o, p);
+  if (p->cwd && p->cwd[0] != '/')
+    return hk_error_plain(err, EINVAL, "exec: --cwd: must be an absolute path, got \"%s\"",
+                          p->cwd);
+  return 0;
+}
+
+/* LSM labels are not applied yet (that comes with lsm.c): asking for one
+ * must fail rather than run the process unconfined. */
+static int check_lsm_labels(const struct hk_process *p, hk_error_t **err)
+{
+  if (p->apparmor_profile && p->apparmor_profile[0])
+    return hk_error_plain(err, ENOTSUP,
+                          "exec: process.apparmorProfile: cannot apply profile \"%s\": this "
+                          "husk applies no AppArmor profile",
+                          p->apparmor_profile);
+  if (p->selinux_label && p->selinux_label[0])
+    return hk_error_plain(err, ENOTSUP,
+                          "exec: process.selinuxLabel: cannot apply label \"%s\": this husk "
+                          "applies no SELinux label",
+                          p->selinux_label);
   return 0;
 }
 
@@ -217,34 +268,12 @@ static void __attribute__((noreturn)) exec_joiner(const struct exec_child *x)
   _exit(0);
 }
 
-static int wait_exec(pid_t g, int *status)
-{
-  sigset_t all;
-  sigfillset(&all);
-  for (;;) {
-    siginfo_t si;
-    int sig = sigwaitinfo(&all, &si), st;
-    pid_t p;
-    if (sig < 0)
-      continue;
-    if (sig != SIGCHLD) {
-      kill(g, sig);
-      continue;
-    }
-    while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
-      if (p == g) {
-        *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-        return 0;
-      }
-    }
-  }
-}
-
-static int spawn(const struct hk_exec_opts *o, struct exec_child *x, int *status,
-                 hk_error_t **err)
+/* Start the process: on success *g is running the command, and has its
+ * --pid-file. */
+static int spawn(const struct hk_exec_opts *o, struct exec_child *x, pid_t *g, hk_error_t **err)
 {
   int sv[2], one = 1, r, cstatus;
-  pid_t c, g = -1;
+  pid_t c;
 
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return hk_error_make(err, errno, "socketpair");
@@ -260,32 +289,81 @@ static int spawn(const struct hk_exec_opts *o, struct exec_child *x, int *status
     close(sv[0]);
     return hk_error_make(err, errno, "fork");
   }
-  r = hk_sync_expect(sv[0], HK_SYNC_INIT_PID, &g, err);
+  r = hk_sync_expect(sv[0], HK_SYNC_INIT_PID, g, err);
   waitpid(c, &cstatus, 0);
   if (r == 0)
     r = hk_sync_wait_exec(sv[0], err);
   close(sv[0]);
   if (r < 0) {
-    if (g > 0)
-      waitpid(g, NULL, 0);
+    if (*g > 0)
+      waitpid(*g, NULL, 0);
     return hk_error_wrap(err, "exec in container \"%s\"", o->id);
   }
-  if (o->pid_file && hk_write_pid_file(o->pid_file, g, err) < 0)
+  if (o->pid_file && hk_write_pid_file(o->pid_file, *g, err) < 0) {
+    /* Nobody could find it: it must not run on. */
+    kill(*g, SIGKILL);
+    waitpid(*g, NULL, 0);
     return -1;
+  }
+  return 0;
+}
+
+/* The terminal: connected to --console-socket, or a socket whose other end
+ * (*relay) husk keeps to receive the master and relay it. */
+static int open_console(const struct hk_exec_opts *o, int *console, int *relay, hk_error_t **err)
+{
+  int sv[2];
+
+  if (o->console_socket) {
+    *console = hk_console_socket_connect(o->console_socket, err);
+    return *console < 0 ? -1 : 0;
+  }
   if (o->detach)
-    return 0;
-  return wait_exec(g, status);
+    return hk_error_plain(err, EINVAL,
+                          "exec: a terminal (-t) with --detach needs --console-socket");
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+    return hk_error_make(err, errno, "socketpair");
+  *relay = sv[0];
+  *console = sv[1];
+  return 0;
+}
+
+/* Run the process; in the foreground, wait for it, relaying its terminal
+ * when husk holds it. */
+static int run_process(const struct hk_exec_opts *o, struct exec_child *x, int relay,
+                       int *status, hk_error_t **err)
+{
+  struct hk_tty_relay *tty = NULL;
+  sigset_t all, old;
+  pid_t g = -1;
+  int r;
+
+  sigfillset(&all);
+  if (!o->detach)
+    sigprocmask(SIG_BLOCK, &all, &old);
+  r = spawn(o, x, &g, err);
+  if (r == 0 && relay >= 0)
+    r = hk_tty_relay_open(relay, &tty, err);
+  if (r == 0 && !o->detach)
+    r = hk_foreground_wait(g, tty, status, err);
+  hk_tty_relay_close(tty);
+  if (r < 0 && g > 0 && !o->detach) {
+    kill(g, SIGKILL); /* nobody would wait for it */
+    waitpid(g, NULL, 0);
+  }
+  if (!o->detach)
+    sigprocmask(SIG_SETMASK, &old, NULL);
+  return r;
 }
 
 int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **err)
 {
   _cleanup_container_ struct hk_container *c = NULL;
-  _cleanup_close_ int pidfd = -1, console = -1;
+  _cleanup_close_ int pidfd = -1, console = -1, relay = -1;
   struct hk_spec *spec = NULL;
   struct hk_process *p = NULL;
   struct exec_child x = {.console_fd = -1, .preserve_fds = o->preserve_fds};
   _cleanup_cgroup_ struct hk_cgroup *cg = NULL;
-  sigset_t all, old;
   uint64_t st;
   int r;
 
@@ -308,10 +386,10 @@ int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **er
   if (hk_spec_load(c->state->config_path, &spec, err) < 0)
     return -1;
   r = build_process(o, spec, &p, err);
-  if (r == 0 && p->terminal && o->console_socket == NULL)
-    r = hk_error_plain(err, EINVAL, "exec: a terminal (-t) needs --console-socket");
-  if (r == 0 && p->terminal && (console = hk_console_socket_connect(o->console_socket, err)) < 0)
-    r = -1;
+  if (r == 0)
+    r = check_lsm_labels(p, err);
+  if (r == 0 && p->terminal)
+    r = open_console(o, &console, &relay, err);
   if (r == 0) {
     x.p = p;
     x.cg = cg;
@@ -319,12 +397,7 @@ int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **er
     x.console_fd = console;
     x.ns_flags = container_ns_flags(c->state->pid);
     hk_container_free(steal_pointer(&c)); /* do not hold the lock while it runs */
-    sigfillset(&all);
-    if (!o->detach)
-      sigprocmask(SIG_BLOCK, &all, &old);
-    r = spawn(o, &x, status, err);
-    if (!o->detach)
-      sigprocmask(SIG_SETMASK, &old, NULL);
+    r = run_process(o, &x, relay, status, err);
   }
   hk_process_free(p);
   hk_spec_free(spec);
