@@ -139,3 +139,21 @@ int hk_state_list_to_json(struct hk_state *const *states, size_t n, char **out, 
   hk_jgen_array_close(g);
   return hk_jgen_finish(g, "container list", out, len, err);
 }
+
+int hk_process_state_to_json(const char *const *fds, int pid, const char *metadata,
+                             const struct hk_state *state, char **out, size_t *len,
+                             hk_error_t **err)
+{
+  hk_jgen g = hk_jgen_new(NULL);
+
+  hk_jgen_map_open(g);
+  hk_jgen_key_str(g, "ociVersion", HK_OCI_VERSION);
+  hk_jgen_key_strv(g, "fds", fds);
+  hk_jgen_key_int(g, "pid", pid);
+  if (metadata)
+    hk_jgen_key_str(g, "metadata", metadata);
+  hk_jgen_key(g, "state");
+  write_state(g, state, false);
+  hk_jgen_map_close(g);
+  return hk_jgen_finish(g, "container process state", out, len, err);
+}
