@@ -389,7 +389,7 @@ create_start_wait() {
 	start_agent fake
 	notify_mkdir
 	update_config '.annotations = {"org.example.key": "value"}'
-	set_args sh -c 'mkdir /dev/shm/made && echo mkdir-ok; test -e /dev/shm/made || echo absent'
+	set_args sh -c 'mkdir /dev/shm/made && echo mkdir-ok; test -e /dev/shm/made || echo absent; ls -l /proc/$$/fd/'
 	hrun create --bundle "$BUNDLE" "$id"
 	assert_success
 	PID=$(husk state "$id" | jq .pid)
@@ -412,12 +412,22 @@ create_start_wait() {
 	# The agent answered for the container: success, without a directory.
 	run grep '^mkdir ' "$AGENT_LOG"
 	assert_output "mkdir /dev/shm/made"
+	run cat "$BATS_TEST_TMPDIR/hrun."*
+	assert_line mkdir-ok
+	assert_line absent
+	# and the container does not hold the notification descriptor itself
+	assert_output --regexp ' 2 -> '
+	refute_output --partial seccomp
 }
 
 @test "seccomp notify: the agent's errno reaches the process, with or without noNewPrivileges" {
 	local nnp
 	start_agent errno:28
 	notify_mkdir
+	# with every flag the kernel has; TSYNC and WAIT_KILLABLE_RECV only
+	# combine with a listener in particular ways
+	update_config --argjson f "$(husk features | jq .linux.seccomp.supportedFlags)" \
+		'.linux.seccomp.flags = $f'
 	set_args sh -c 'mkdir /dev/shm/d; echo rc=$?'
 	for nnp in true false; do
 		update_config --argjson n "$nnp" '.process.noNewPrivileges = $n'
