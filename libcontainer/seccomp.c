@@ -305,6 +305,7 @@ static int export_bpf(scmp_filter_ctx ctx, struct hk_seccomp_filter *f, hk_error
 {
   _cleanup_close_ int fd = memfd_create("husk-seccomp", MFD_CLOEXEC);
   _cleanup_free_ char *buf = NULL;
+  off_t size;
   size_t len;
   int r;
 
@@ -313,22 +314,24 @@ static int export_bpf(scmp_filter_ctx ctx, struct hk_seccomp_filter *f, hk_error
   r = seccomp_export_bpf(ctx, fd);
   if (r < 0)
     return hk_error_make(err, -r, "linux.seccomp: generate the filter");
-  if (lseek(fd, 0, SEEK_SET) < 0)
+  size = lseek(fd, 0, SEEK_END);
+  if (size < 0 || lseek(fd, 0, SEEK_SET) < 0)
     return hk_error_make(err, errno, "linux.seccomp: lseek");
-  if (hk_read_fd(fd, "seccomp filter", (HK_SECCOMP_MAX_INSNS + 1) * sizeof(struct sock_filter),
-                 &buf, &len, err) < 0)
-    return -1;
-  if (len == 0 || len % sizeof(struct sock_filter))
-    return hk_error_plain(err, EINVAL, "linux.seccomp: libseccomp produced %zu bytes of BPF", len);
-  len /= sizeof(struct sock_filter);
+  len = size / sizeof(struct sock_filter);
+  hk_debug("linux.seccomp: %zu BPF instructions", len);
   if (len > HK_SECCOMP_MAX_INSNS)
     return hk_error_plain(err, E2BIG,
-                          "linux.seccomp: the filter needs more than %d BPF instructions, the "
-                          "kernel's limit",
-                          HK_SECCOMP_MAX_INSNS);
-  f->insns = hk_xmalloc0(len * sizeof(struct sock_filter));
-  memcpy(f->insns, buf, len * sizeof(struct sock_filter));
-  f->len = len;
+                          "linux.seccomp: the filter compiles to %zu BPF instructions, more than "
+                          "the kernel's limit of %d",
+                          len, HK_SECCOMP_MAX_INSNS);
+  if (hk_read_fd(fd, "seccomp filter", HK_SECCOMP_MAX_INSNS * sizeof(struct sock_filter), &buf,
+                 &len, err) < 0)
+    return -1;
+  if (len == 0 || len != (size_t)size || len % sizeof(struct sock_filter))
+    return hk_error_plain(err, EINVAL, "linux.seccomp: libseccomp produced %zu bytes of BPF", len);
+  f->len = len / sizeof(struct sock_filter);
+  f->insns = hk_xmalloc0(len);
+  memcpy(f->insns, buf, len);
   return 0;
 }
 

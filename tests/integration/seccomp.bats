@@ -374,6 +374,21 @@ create_start_wait() {
 	EOF
 }
 
+@test "seccomp: a profile longer than the kernel takes is refused at create" {
+	# one rule per syscall with its own 64-bit argument values, 3 times
+	update_config --argjson names "$(all_syscalls | jq -R . | jq -s .)" '.linux.seccomp = {
+		"defaultAction": "SCMP_ACT_ALLOW",
+		"architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+		"syscalls": [range(0; $names | length) as $i | {"names": [$names[$i]], "action": "SCMP_ACT_ERRNO",
+			"args": [{"index": 0, "value": ($i * 7919 + 4294967296), "op": "SCMP_CMP_EQ"},
+				{"index": 2, "value": ($i + 3), "op": "SCMP_CMP_GT"}]}]}'
+	hrun create --bundle "$BUNDLE" "$(cid long)"
+	assert_failure
+	assert_output --regexp "config.json: linux.seccomp: the filter compiles to [0-9]+ BPF instructions, more than the kernel's limit of 4096"
+	run ls -A "$HUSK_ROOT"
+	assert_output ""
+}
+
 @test "seccomp: a type error in linux.seccomp names the JSON path" {
 	set_seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["kill"], "action": "SCMP_ACT_ERRNO", "args": [{"index": "one", "value": 1, "op": "SCMP_CMP_EQ"}]}]}'
 	hrun create --bundle "$BUNDLE" "$(cid type)"
