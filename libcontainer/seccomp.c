@@ -60,9 +60,12 @@ static const struct {
   const char *name;
   enum scmp_compare op;
 } operators[] = {
-    {"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT},
-    {"SCMP_CMP_LE", SCMP_CMP_LE}, {"SCMP_CMP_EQ", SCMP_CMP_EQ},
-    {"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
+    {"SCMP_CMP_NE", SCMP_CMP_NE},
+    {"SCMP_CMP_LT", SCMP_CMP_LT},
+    {"SCMP_CMP_LE", SCMP_CMP_LE},
+    {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+    {"SCMP_CMP_GE", SCMP_CMP_GE},
+    {"SCMP_CMP_GT", SCMP_CMP_GT},
     {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
 };
 
@@ -136,7 +139,8 @@ static int parse_action(const char *name, bool has_errno, uint32_t errno_ret, co
       continue;
     if (!(actions[i].flags & TAKES_ERRNO)) {
       if (has_errno)
-        return hk_error_plain(err, EINVAL, "%s: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take an errno, not %s",
+        return hk_error_plain(err, EINVAL,
+                              "%s: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take an errno, not %s",
                               errno_path, name);
       *out = actions[i].action;
       return 0;
@@ -151,23 +155,21 @@ static int parse_action(const char *name, bool has_errno, uint32_t errno_ret, co
   return hk_error_plain(err, EINVAL, "%s: unknown action \"%s\"", path, name);
 }
 
-static int parse_arg(const struct hk_seccomp_arg *a, size_t i, size_t j,
-                     struct scmp_arg_cmp *out, hk_error_t **err)
+static int parse_arg(const struct hk_seccomp_arg *a, size_t i, size_t j, struct scmp_arg_cmp *out,
+                     hk_error_t **err)
 {
   const char *base = "linux.seccomp.syscalls";
 
   if (a->index > 5)
-    return hk_error_plain(err, EINVAL, "%s[%zu].args[%zu].index: %u is out of range (0 to 5)",
-                          base, i, j, a->index);
+    return hk_error_plain(err, EINVAL, "%s[%zu].args[%zu].index: %u is out of range (0 to 5)", base,
+                          i, j, a->index);
   if (a->op == NULL)
     return hk_error_plain(err, EINVAL, "%s[%zu].args[%zu].op: missing", base, i, j);
   for (size_t k = 0; k < HK_ARRAY_SIZE(operators); k++) {
     if (strcmp(operators[k].name, a->op) == 0) {
       /* For MASKED_EQ, value is the mask and valueTwo the datum. */
-      *out = (struct scmp_arg_cmp){.arg = a->index,
-                                   .op = operators[k].op,
-                                   .datum_a = a->value,
-                                   .datum_b = a->value_two};
+      *out = (struct scmp_arg_cmp){
+          .arg = a->index, .op = operators[k].op, .datum_a = a->value, .datum_b = a->value_two};
       return 0;
     }
   }
@@ -183,19 +185,19 @@ static int add_arches(scmp_filter_ctx ctx, const struct hk_strv *names, hk_error
     while (k < HK_ARRAY_SIZE(archs) && strcmp(archs[k].name, names->v[i]) != 0)
       k++;
     if (k == HK_ARRAY_SIZE(archs))
-      return hk_error_plain(err, EINVAL, "linux.seccomp.architectures[%zu]: unknown architecture \"%s\"",
-                            i, names->v[i]);
+      return hk_error_plain(err, EINVAL,
+                            "linux.seccomp.architectures[%zu]: unknown architecture \"%s\"", i,
+                            names->v[i]);
     r = seccomp_arch_add(ctx, archs[k].token);
     /* A filter holds one byte order, the host's: a process of the other
      * cannot run here, so there is nothing to filter for it. */
     if (r == -EDOM) {
-      hk_debug("linux.seccomp.architectures[%zu]: %s ignored: its byte order is not this host's",
-               i, names->v[i]);
+      hk_debug("linux.seccomp.architectures[%zu]: %s ignored: its byte order is not this host's", i,
+               names->v[i]);
       continue;
     }
     if (r < 0 && r != -EEXIST) /* the native one is always there */
-      return hk_error_make(err, -r, "linux.seccomp.architectures[%zu]: add \"%s\"", i,
-                           names->v[i]);
+      return hk_error_make(err, -r, "linux.seccomp.architectures[%zu]: add \"%s\"", i, names->v[i]);
   }
   return 0;
 }
@@ -212,8 +214,9 @@ static int parse_flags(const struct hk_strv *names, bool notify, unsigned int *o
       return hk_error_plain(err, EINVAL, "linux.seccomp.flags[%zu]: unknown flag \"%s\"", i,
                             names->v[i]);
     if (!kernel_has_flag(filter_flags[k].flag))
-      return hk_error_plain(err, EINVAL, "linux.seccomp.flags[%zu]: %s is not supported by this kernel",
-                            i, names->v[i]);
+      return hk_error_plain(err, EINVAL,
+                            "linux.seccomp.flags[%zu]: %s is not supported by this kernel", i,
+                            names->v[i]);
     /* It only changes how a notifying process waits; without a listener
      * the kernel refuses it, so it is dropped. */
     if (filter_flags[k].flag == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV && !notify) {
@@ -273,7 +276,8 @@ static int add_syscall(scmp_filter_ctx ctx, const struct hk_seccomp_syscall *sc,
   for (size_t j = 0; j < sc->names.len; j++) {
     const char *name = sc->names.v[j];
     if (name[0] == '\0')
-      return hk_error_plain(err, EINVAL, "linux.seccomp.syscalls[%zu].names[%zu]: empty name", i, j);
+      return hk_error_plain(err, EINVAL, "linux.seccomp.syscalls[%zu].names[%zu]: empty name", i,
+                            j);
     /* The process that loads the filter passes the listener descriptor on
      * with sendmsg(2): notifying that call would wait for itself. */
     if (act == SCMP_ACT_NOTIFY && strcmp(name, "sendmsg") == 0)
@@ -350,8 +354,8 @@ static int check_listener(const struct hk_seccomp *s, bool notify, hk_error_t **
   return 0;
 }
 
-static int compile(const struct hk_seccomp *s, scmp_filter_ctx *ctx,
-                   struct hk_seccomp_filter *f, hk_error_t **err)
+static int compile(const struct hk_seccomp *s, scmp_filter_ctx *ctx, struct hk_seccomp_filter *f,
+                   hk_error_t **err)
 {
   uint32_t def;
 
@@ -377,8 +381,7 @@ static int compile(const struct hk_seccomp *s, scmp_filter_ctx *ctx,
   return export_bpf(*ctx, f, err);
 }
 
-int hk_seccomp_compile(const struct hk_seccomp *s, struct hk_seccomp_filter **out,
-                       hk_error_t **err)
+int hk_seccomp_compile(const struct hk_seccomp *s, struct hk_seccomp_filter **out, hk_error_t **err)
 {
   struct hk_seccomp_filter *f = hk_xmalloc0(sizeof(*f));
   scmp_filter_ctx ctx = NULL;
@@ -440,8 +443,8 @@ static int send_all(int sock, const char *buf, size_t len, int fd)
 {
   char cbuf[CMSG_SPACE(sizeof(int))];
   struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
-  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                      .msg_controllen = sizeof(cbuf)};
+  struct msghdr mh = {
+      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
   struct cmsghdr *c;
   ssize_t n;
 
@@ -490,8 +493,7 @@ int hk_seccomp_send_to_listener(const struct hk_seccomp_filter *f, int notify_fd
     return hk_error_make(err, errno, "linux.seccomp.listenerPath: connect to `%s`",
                          f->listener_path);
   if (send_all(sock, json, len, notify_fd) < 0)
-    return hk_error_make(err, errno, "linux.seccomp.listenerPath: send to `%s`",
-                         f->listener_path);
+    return hk_error_make(err, errno, "linux.seccomp.listenerPath: send to `%s`", f->listener_path);
   /* One state per connection, closed after sending (spec). */
   if (close(steal_fd(&sock)) < 0)
     return hk_error_make(err, errno, "linux.seccomp.listenerPath: close `%s`", f->listener_path);

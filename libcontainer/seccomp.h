@@ -4,9 +4,10 @@
  * Compiling in the parent means every mistake in the profile (an unknown
  * action, operator, architecture or flag, an argument index past 5, a flag
  * the kernel lacks) is reported by `create` or `exec` before anything
- * exists, with the JSON path of the culprit.  The child only makes one
- * system call with memory it inherited: no allocation, no libseccomp, and
- * nothing of the runtime's own work left to filter.
+ * exists, with the JSON path of the culprit.  Loading is then one system
+ * call on memory the child inherited (no allocation, no libseccomp), so it
+ * can be the child's very last step; where exactly it happens is explained
+ * in init.c (seccomp_point).
  *
  * With SCMP_ACT_NOTIFY the kernel hands a listener descriptor to the
  * process that loads the filter; that process passes it to husk over the

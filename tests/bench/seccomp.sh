@@ -8,8 +8,10 @@
 #
 # Two programs: /bin/true (the cost of compiling and loading the filter)
 # and `dd bs=1 count=200000` (400000 system calls under the filter).
-# Rounds are interleaved, figures are medians in milliseconds.  Not part of
-# the test suite: it asserts nothing and only prints a report.
+# Rounds are interleaved, figures are medians in milliseconds: wall clock,
+# and CPU time (user + system of husk and everything it waited for, from
+# bash's `times`), which a busy machine disturbs less.  Not part of the
+# test suite: it asserts nothing and only prints a report.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -37,25 +39,49 @@ jq --argjson names "$names" '.linux.seccomp = {
 mv "$work/c.json" "$work/profile/config.json"
 rules=$(jq '[.linux.seccomp.syscalls[].names | length] | add' "$work/profile/config.json")
 
-# sample BUNDLE ARGS...: one `husk run`, in milliseconds.
+# children_cpu: $CPU = user + system time of the shell's waited-for
+# children, in hundredths of a millisecond.  `times` runs in this shell (a
+# command substitution would be a new process with no children).
+children_cpu() {
+	local t u s
+	times >"$work/times"
+	t=$(tail -n 1 "$work/times")
+	u=${t%% *}
+	s=${t##* }
+	CPU=$(($(to_hms "$u") + $(to_hms "$s")))
+}
+
+# to_hms 0m0.123s: hundredths of a millisecond (the last digits are 0).
+to_hms() {
+	local m=${1%%m*} rest=${1#*m}
+	rest=${rest%s}
+	echo $(((10#$m * 60000 + 10#${rest%.*} * 1000 + 10#${rest#*.}) * 100))
+}
+
+# sample BUNDLE ARGS...: one `husk run`; $SAMPLE = its wall and CPU time.
 sample() {
-	local b=$1 s e
+	local b=$1 s e c0 c1
 	shift
 	jq --args '.process.args = $ARGS.positional' "$@" <"$work/$b/config.json" >"$work/$b/c.json"
 	mv "$work/$b/config.json" "$work/$b/config.json.orig"
 	mv "$work/$b/c.json" "$work/$b/config.json"
+	children_cpu
+	c0=$CPU
 	s=$EPOCHREALTIME
 	"$husk" --root "$work/root" run --bundle "$work/$b" "bench-$b" >/dev/null 2>&1 || {
 		echo "husk run failed for $b" >&2
 		exit 1
 	}
 	e=$EPOCHREALTIME
+	children_cpu
+	c1=$CPU
 	mv "$work/$b/config.json.orig" "$work/$b/config.json"
-	echo "$(((${e/./} - ${s/./}) / 10))" # hundredths of a millisecond
+	SAMPLE="$(((${e/./} - ${s/./}) / 10)) $((c1 - c0))" # hundredths of a millisecond
 }
 
+# median COLUMN < samples
 median() {
-	sort -n | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.2f", m / 100 }'
+	cut -d' ' -f"$1" | sort -n | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.2f", m / 100 }'
 }
 
 for prog in true dd; do
@@ -66,17 +92,22 @@ for prog in true dd; do
 	for ((i = 0; i < n; i++)); do
 		if ((i % 2)); then order="plain profile"; else order="profile plain"; fi
 		for b in $order; do
-			sample "$b" "${args[@]}" >>"$work/$b.$prog"
+			sample "$b" "${args[@]}"
+			echo "$SAMPLE" >>"$work/$b.$prog"
 		done
 	done
 done
 
 echo "husk run, median of $n interleaved rounds, ms ($rules rules, 3 architectures)"
-printf '%-40s %10s %14s %10s\n' program "no seccomp" "with profile" difference
+printf '%-24s %-5s %11s %13s %11s\n' program "" "no seccomp" "with profile" difference
 for prog in true dd; do
-	a=$(median <"$work/plain.$prog")
-	b=$(median <"$work/profile.$prog")
 	label=/bin/true
 	[ "$prog" = dd ] && label="dd bs=1 count=200000"
-	printf '%-40s %10s %14s %10s\n' "$label" "$a" "$b" "$(echo "$b - $a" | bc)"
+	for col in 1 2; do
+		a=$(median "$col" <"$work/plain.$prog")
+		b=$(median "$col" <"$work/profile.$prog")
+		kind=wall
+		[ "$col" = 2 ] && kind=CPU && label=""
+		printf '%-24s %-5s %11s %13s %11s\n' "$label" "$kind" "$a" "$b" "$(echo "$b - $a" | bc)"
+	done
 done

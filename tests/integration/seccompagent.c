@@ -35,8 +35,8 @@ static int receive(int ls)
 {
   char buf[65536], cbuf[CMSG_SPACE(sizeof(int))];
   struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf) - 1};
-  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                      .msg_controllen = sizeof(cbuf)};
+  struct msghdr mh = {
+      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
   struct cmsghdr *c;
   size_t total = 0;
   int cs, fd = -1;
