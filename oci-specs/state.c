@@ -1,5 +1,6 @@
 /* The container state: what `husk state` and `husk list --format json`
- * print, and the state.json that husk keeps in <root>/<id>/.
+ * print, and the state.json that husk keeps in <root>/<id>/; and the
+ * container process state that wraps it for a seccomp agent.
  *
  * Public keys, in runc's order: ociVersion, id, pid, status, bundle, rootfs,
  * created, owner, and annotations when there are any.
