@@ -26,6 +26,7 @@
 #include "init.h"
 #include "log.h"
 #include "namespaces.h"
+#include "seccomp.h"
 #include "state.h"
 #include "sync.h"
 #include "terminal.h"
@@ -38,6 +39,7 @@ struct launch {
   struct hk_ns_plan plan;
   struct hk_container *c;
   struct hk_cgroup *cg;
+  struct hk_seccomp_filter *seccomp; /* compiled before init exists */
   pid_t child; /* our direct child */
   pid_t init;  /* the container's init (the child, or its child) */
   bool reaped_child;
@@ -49,6 +51,7 @@ static void launch_clear(struct launch *l)
   free(l->bundle);
   free(l->rootfs);
   free(l->config_path);
+  hk_seccomp_filter_free(l->seccomp);
   hk_container_free(l->c);
   hk_cgroup_free(l->cg);
 }
@@ -74,6 +77,9 @@ static int check_spec(struct launch *l, const struct hk_create_opts *o, hk_error
   if (!s->has_root || s->root.path == NULL || s->root.path[0] == '\0')
     return hk_error_plain(err, EINVAL, "%s: root.path: missing", l->config_path);
   if (s->process.has_capabilities && hk_caps_validate(&s->process.capabilities, err) < 0)
+    return hk_error_wrap(err, "%s", l->config_path);
+  if (s->has_linux && s->linux_.has_seccomp &&
+      hk_seccomp_compile(&s->linux_.seccomp, &l->seccomp, err) < 0)
     return hk_error_wrap(err, "%s", l->config_path);
   if (hk_ns_plan_build(s->has_linux ? &s->linux_ : NULL, &l->plan, err) < 0)
     return hk_error_wrap(err, "%s", l->config_path);
@@ -190,6 +196,14 @@ static int parent_sync(struct launch *l, const struct hk_create_opts *o, int fd,
         hk_sync_send(fd, HK_SYNC_CREATE_HOOKS_DONE, err) < 0)
       return -1;
   }
+  if (hk_seccomp_filter_notifies(l->seccomp)) {
+    _cleanup_close_ int notify_fd = -1;
+    struct hk_state st;
+    hk_hooks_state_view(&st, l->spec, o->id, l->bundle, l->init, "creating");
+    if (hk_sync_expect_fd(fd, HK_SYNC_SECCOMP_FD, &notify_fd, err) < 0 ||
+        hk_seccomp_send_to_listener(l->seccomp, notify_fd, l->init, &st, err) < 0)
+      return -1;
+  }
   if (hk_sync_expect(fd, HK_SYNC_READY, NULL, err) < 0)
     return -1;
   if (save_state(l, o, err) < 0)
@@ -264,6 +278,7 @@ static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error
       .no_new_keyring = o->no_new_keyring,
       .preserve_fds = o->preserve_fds,
       .console_fd = -1,
+      .seccomp = l->seccomp,
   };
 
   if (mkfifoat(l->c->dirfd, HK_EXEC_FIFO, 0600) < 0)

@@ -131,6 +131,34 @@ static int set_oom_score_adj(const struct hk_process *p, hk_error_t **err)
   return 0;
 }
 
+/* Where init loads the seccomp filter.  seccomp(2) wants no_new_privs or
+ * CAP_SYS_ADMIN, and the filter should cover as little of init's own work
+ * as possible:
+ *
+ *  - without process.noNewPrivileges, init loses CAP_SYS_ADMIN when it
+ *    takes the process's user and capabilities, so the filter goes on just
+ *    before that (as in runc).  It then also covers the rest of init's
+ *    work, which the profile must allow: setgroups, setresuid, capset,
+ *    the sync messages, opening and writing the exec fifo, the
+ *    startContainer hooks and execve.
+ *  - with noNewPrivileges, it is the last step before execve, after the
+ *    fifo and the startContainer hooks: only execve itself is filtered.
+ *  - but when a rule uses SCMP_ACT_NOTIFY, the listener descriptor must
+ *    reach the agent while `create` can still fail (the spec wants an
+ *    error when sending it fails), so the filter goes on just before READY,
+ *    after everything else init does in `create`.
+ */
+enum seccomp_point { SECCOMP_NONE, SECCOMP_BEFORE_USER, SECCOMP_BEFORE_READY, SECCOMP_BEFORE_EXEC };
+
+static enum seccomp_point seccomp_point(const struct hk_init_args *a)
+{
+  if (a->seccomp == NULL)
+    return SECCOMP_NONE;
+  if (!a->spec->process.no_new_privileges)
+    return SECCOMP_BEFORE_USER;
+  return hk_seccomp_filter_notifies(a->seccomp) ? SECCOMP_BEFORE_READY : SECCOMP_BEFORE_EXEC;
+}
+
 struct init_ctx {
   const struct hk_init_args *a;
   int host_pid; /* our pid as the host sees it, for the hooks' state */
@@ -197,6 +225,8 @@ static int build_container(struct init_ctx *ic, char **exe, hk_error_t **err)
   if (p->cwd && chdir(p->cwd) < 0)
     return hk_error_make(err, errno, "process.cwd: chdir `%s`", p->cwd);
   umask(p->user.has_umask ? p->user.umask : 022);
+  if (seccomp_point(a) == SECCOMP_BEFORE_USER && hk_seccomp_apply(a->seccomp, a->sync_fd, err) < 0)
+    return -1;
   if (hk_user_apply(p, err) < 0)
     return -1;
   if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -284,6 +314,9 @@ void hk_init_main(const struct hk_init_args *a)
   /* husk exits as soon as it has sent STATE_SAVED, so stop watching for
    * its death now; if it dies before sending it, the socket reads EOF. */
   prctl(PR_SET_PDEATHSIG, 0);
+  if (seccomp_point(a) == SECCOMP_BEFORE_READY &&
+      hk_seccomp_apply(a->seccomp, a->sync_fd, &err) < 0)
+    die_with(a->sync_fd, err);
   if (hk_sync_send(a->sync_fd, HK_SYNC_READY, &err) < 0 ||
       hk_sync_expect(a->sync_fd, HK_SYNC_STATE_SAVED, NULL, &err) < 0)
     _exit(1);
@@ -303,6 +336,10 @@ void hk_init_main(const struct hk_init_args *a)
   }
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
+  if (seccomp_point(a) == SECCOMP_BEFORE_EXEC && hk_seccomp_apply(a->seccomp, -1, &err) < 0) {
+    hk_log(HK_LOG_ERROR, "%s", err->msg);
+    _exit(1);
+  }
   execve(exe, a->spec->process.args.v, a->spec->process.env.v ? a->spec->process.env.v
                                                                 : (char *[]){NULL});
   hk_log(HK_LOG_ERROR, "exec `%s`: %s", exe, strerror(errno));

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "namespaces.h"
+#include "seccomp.h"
 #include "oci-specs/spec.h"
 
 struct hk_init_args {
@@ -26,6 +27,7 @@ struct hk_init_args {
   bool no_pivot;
   bool no_new_keyring;
   int preserve_fds;
+  const struct hk_seccomp_filter *seccomp; /* compiled by the parent, or NULL */
 };
 
 __attribute__((noreturn)) void hk_init_main(const struct hk_init_args *a);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "husk.h"
+#include "libcontainer/seccomp.h"
 #include "libcontainer/utils.h"
 #include "oci-specs/spec.h"
 
@@ -52,11 +53,6 @@ int husk_cmd_features(struct husk_global *g, int argc, char **argv)
       .mount_options = mount_options,
       .namespaces = namespaces,
       .capabilities = capabilities,
-      .seccomp_actions = none,
-      .seccomp_operators = none,
-      .seccomp_archs = none,
-      .seccomp_known_flags = none,
-      .seccomp_supported_flags = none,
       .memory_policy_modes = none,
       .memory_policy_flags = none,
       .potentially_unsafe_config_annotations = none,
@@ -66,6 +62,7 @@ int husk_cmd_features(struct husk_global *g, int argc, char **argv)
   size_t len;
 
   (void)g;
+  hk_seccomp_features(&f);
   if (argc > 1) {
     if (argv[1][0] == '-' && (argv[1][1] == 'h' || argv[1][2] == 'h')) {
       fputs(usage, stdout);
