@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "namespaces.h"
+#include "overlay.h"
 #include "oci-specs/spec.h"
 
 struct hk_init_args {
@@ -22,6 +23,7 @@ struct hk_init_args {
   int console_fd; /* connected --console-socket, or -1 */
   bool staged;   /* namespaces are joined/unshared here, not by clone() */
   bool no_pivot;
+  const struct hk_overlay_plan *overlay; /* rootfs layering, see overlay.h */
   bool no_new_keyring;
   int preserve_fds;
 };
