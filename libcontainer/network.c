@@ -325,8 +325,7 @@ static int check_namespace(const struct hk_ns_plan *plan, hk_error_t **err)
   return 0;
 }
 
-int hk_net_devices_check(const struct hk_linux *lx, const struct hk_ns_plan *plan,
-                         hk_error_t **err)
+int hk_net_devices_check(const struct hk_linux *lx, const struct hk_ns_plan *plan, hk_error_t **err)
 {
   struct nl n = {0};
   int r = 0;
@@ -488,8 +487,8 @@ static int attach_one(struct nl *host, struct nl *ctr, int nsfd, const struct hk
   if (hk_write_file_atomic(dirfd, RECORD, *text, *len, 0600, err) < 0)
     goto out;
   if (get_link(ctr, name, &cl) < 0) {
-    hk_error_make(err, errno, "linux.netDevices[\"%s\"]: find \"%s\" in the container", d->host_name,
-                  name);
+    hk_error_make(err, errno, "linux.netDevices[\"%s\"]: find \"%s\" in the container",
+                  d->host_name, name);
     goto out;
   }
   for (size_t i = 0; i < al.n; i++) {
@@ -587,8 +586,7 @@ static int open_container_ns(int netns_fd, pid_t pid, uint64_t start_time, const
     snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
     fd = open(path, O_RDONLY | O_CLOEXEC);
     /* Opened first, checked second: the PID was not reused meanwhile. */
-    if (fd >= 0 && start_time &&
-        (hk_proc_start_time(pid, &st, NULL) < 0 || st != start_time)) {
+    if (fd >= 0 && start_time && (hk_proc_start_time(pid, &st, NULL) < 0 || st != start_time)) {
       close(fd);
       fd = -1;
     }

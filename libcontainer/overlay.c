@@ -17,8 +17,8 @@
 #include "overlay.h"
 #include "utils.h"
 
-#define RECORD "overlay.record" /* in <root>/<id>: what to remove at delete */
-#define TMPFS_DIR "overlay"     /* in <root>/<id>: the ephemeral tmpfs mount point */
+#define RECORD    "overlay.record" /* in <root>/<id>: what to remove at delete */
+#define TMPFS_DIR "overlay"        /* in <root>/<id>: the ephemeral tmpfs mount point */
 
 /* mount(2) copies at most one page of options. */
 #define DATA_MAX 4096
@@ -60,13 +60,11 @@ static int overlap_error(const char *what, const char *a_name, const char *a, co
                          const char *b, hk_error_t **err)
 {
   if (strcmp(a, b) == 0)
-    return hk_error_plain(err, EINVAL, "%s: %s `%s` and %s are the same directory", what,
-                          a_name, a, b_name);
+    return hk_error_plain(err, EINVAL, "%s: %s `%s` and %s are the same directory", what, a_name, a,
+                          b_name);
   if (strlen(a) > strlen(b))
-    return hk_error_plain(err, EINVAL, "%s: %s `%s` is inside %s `%s`", what, a_name, a, b_name,
-                          b);
-  return hk_error_plain(err, EINVAL, "%s: %s `%s` is inside %s `%s`", what, b_name, b, a_name,
-                        a);
+    return hk_error_plain(err, EINVAL, "%s: %s `%s` is inside %s `%s`", what, a_name, a, b_name, b);
+  return hk_error_plain(err, EINVAL, "%s: %s `%s` is inside %s `%s`", what, b_name, b, a_name, a);
 }
 
 /* An existing directory, resolved to its real path. */
@@ -177,8 +175,8 @@ static int collect_lowers(struct hk_overlay_plan *p, const char *what, const cha
   for (size_t i = 0; p->lowers[i]; i++) {
     for (size_t j = i + 1; p->lowers[j]; j++) {
       if (nested(p->lowers[i], p->lowers[j]))
-        return overlap_error(what, "layer", p->lowers[i],
-                             p->lowers[j + 1] ? "layer" : "root.path", p->lowers[j], err);
+        return overlap_error(what, "layer", p->lowers[i], p->lowers[j + 1] ? "layer" : "root.path",
+                             p->lowers[j], err);
     }
   }
   return 0;
@@ -206,8 +204,8 @@ static int check_upper(struct hk_overlay_plan *p, const char *id, hk_error_t **e
   return 0;
 }
 
-int hk_overlay_plan_build(struct hk_overlay_plan *p, const struct hk_spec *spec,
-                          const char *bundle, const char *rootfs, const char *cli_overlay,
+int hk_overlay_plan_build(struct hk_overlay_plan *p, const struct hk_spec *spec, const char *bundle,
+                          const char *rootfs, const char *cli_overlay,
                           const char *const *cli_layers, const char *id, bool new_mntns,
                           bool userns, hk_error_t **err)
 {
@@ -264,9 +262,9 @@ int hk_overlay_plan_build(struct hk_overlay_plan *p, const struct hk_spec *spec,
 
 static int write_record(int dirfd, const char *upper, const char *workdir, hk_error_t **err)
 {
-  _cleanup_free_ char *text = hk_xasprintf("%s%s%s%s%s%s", upper ? "upper " : "", upper ? upper : "",
-                                           upper ? "\n" : "", workdir ? "workdir " : "",
-                                           workdir ? workdir : "", workdir ? "\n" : "");
+  _cleanup_free_ char *text =
+      hk_xasprintf("%s%s%s%s%s%s", upper ? "upper " : "", upper ? upper : "", upper ? "\n" : "",
+                   workdir ? "workdir " : "", workdir ? workdir : "", workdir ? "\n" : "");
   return hk_write_file_atomic(dirfd, RECORD, text, strlen(text), 0600, err);
 }
 
@@ -392,8 +390,7 @@ static int mount_ephemeral(const struct hk_overlay_plan *p, const char *rootfs, 
   return 0;
 }
 
-int hk_overlay_mount_rootfs(const struct hk_overlay_plan *p, const char *rootfs,
-                            hk_error_t **err)
+int hk_overlay_mount_rootfs(const struct hk_overlay_plan *p, const char *rootfs, hk_error_t **err)
 {
   _cleanup_free_ char *upper = NULL, *work = NULL, *data = NULL;
   _cleanup_close_ int fd = -1;
@@ -410,17 +407,18 @@ int hk_overlay_mount_rootfs(const struct hk_overlay_plan *p, const char *rootfs,
   }
   data = build_data(p->lowers, upper, work, p->userxattr, NULL);
   if (strlen(data) >= DATA_MAX)
-    return hk_error_plain(err, E2BIG, "%s: the overlay's options exceed %d bytes: use fewer or "
-                          "shorter layer paths", p->what, DATA_MAX - 1);
+    return hk_error_plain(err, E2BIG,
+                          "%s: the overlay's options exceed %d bytes: use fewer or "
+                          "shorter layer paths",
+                          p->what, DATA_MAX - 1);
   fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return hk_error_make(err, errno, "open rootfs `%s`", rootfs);
   hk_fd_path(dp, fd);
   if (mount("overlay", dp, "overlay", 0, data) < 0) {
     if (errno == ENODEV)
-      return hk_error_plain(err, ENODEV,
-                            "%s: overlayfs is not available in this kernel (modprobe overlay)",
-                            p->what);
+      return hk_error_plain(
+          err, ENODEV, "%s: overlayfs is not available in this kernel (modprobe overlay)", p->what);
     return hk_error_make(err, errno, "%s: mount overlay on `%s` (%s)", p->what, rootfs, data);
   }
   hk_debug("rootfs: overlay %s", data);
@@ -461,8 +459,7 @@ struct mount_dirs {
   bool any_extra;
 };
 
-static int take_option(struct mount_dirs *d, const char *opt, const char *bundle,
-                       hk_error_t **err)
+static int take_option(struct mount_dirs *d, const char *opt, const char *bundle, hk_error_t **err)
 {
   const char *eq = strchr(opt, '=');
   size_t klen = eq ? (size_t)(eq - opt) : strlen(opt);
@@ -550,8 +547,7 @@ bool hk_overlay_supported(void)
   struct utsname u;
   size_t len;
 
-  if (hk_read_file("/proc/filesystems", 1 << 16, &fs, &len, NULL) == 0 &&
-      strstr(fs, "\toverlay\n"))
+  if (hk_read_file("/proc/filesystems", 1 << 16, &fs, &len, NULL) == 0 && strstr(fs, "\toverlay\n"))
     return true;
   /* Not loaded yet: the kernel loads the module on the first mount. */
   if (uname(&u) < 0)

@@ -28,19 +28,19 @@
 #include "oci-specs/spec.h"
 
 #define HK_ANNOTATION_OVERLAY "run.husk.rootfs.overlay"
-#define HK_ANNOTATION_LAYERS "run.husk.rootfs.layers"
+#define HK_ANNOTATION_LAYERS  "run.husk.rootfs.layers"
 
 struct hk_overlay_plan {
   bool enabled;
-  char **lowers;     /* absolute, top first, root.path last; NULL-terminated */
-  char *upper;       /* the kept upper directory, or NULL */
-  char *workdir;     /* its workdir, made by husk */
-  bool ephemeral;    /* upper and workdir on a tmpfs in the container's namespace */
-  char *tmpfs_dir;   /* ephemeral: <root>/<id>/overlay, the tmpfs mount point */
-  bool userxattr;    /* in a user namespace: overlay xattrs in user.* */
-  uid_t root_uid;    /* host IDs of the container's root, owner of what we make */
+  char **lowers;   /* absolute, top first, root.path last; NULL-terminated */
+  char *upper;     /* the kept upper directory, or NULL */
+  char *workdir;   /* its workdir, made by husk */
+  bool ephemeral;  /* upper and workdir on a tmpfs in the container's namespace */
+  char *tmpfs_dir; /* ephemeral: <root>/<id>/overlay, the tmpfs mount point */
+  bool userxattr;  /* in a user namespace: overlay xattrs in user.* */
+  uid_t root_uid;  /* host IDs of the container's root, owner of what we make */
   gid_t root_gid;
-  const char *what;  /* "--overlay" or "annotation run.husk.rootfs.overlay", for errors */
+  const char *what; /* "--overlay" or "annotation run.husk.rootfs.overlay", for errors */
 };
 
 /* Read the request (cli_overlay/cli_layers, else the annotations) and check
@@ -49,8 +49,8 @@ struct hk_overlay_plan {
  * directory is none of them and inside none of them.  Relative annotation
  * paths are taken from the bundle.  Nothing requested: p->enabled stays
  * false.  Runs in husk, before the container's init is spawned. */
-int hk_overlay_plan_build(struct hk_overlay_plan *p, const struct hk_spec *spec,
-                          const char *bundle, const char *rootfs, const char *cli_overlay,
+int hk_overlay_plan_build(struct hk_overlay_plan *p, const struct hk_spec *spec, const char *bundle,
+                          const char *rootfs, const char *cli_overlay,
                           const char *const *cli_layers, const char *id, bool new_mntns,
                           bool userns, hk_error_t **err);
 
@@ -62,8 +62,7 @@ int hk_overlay_prepare(struct hk_overlay_plan *p, int state_dirfd, const char *s
 
 /* In init, in its new mount namespace, after root.path was bound onto
  * itself: mount the overlay on root.path. */
-int hk_overlay_mount_rootfs(const struct hk_overlay_plan *p, const char *rootfs,
-                            hk_error_t **err);
+int hk_overlay_mount_rootfs(const struct hk_overlay_plan *p, const char *rootfs, hk_error_t **err);
 
 /* Remove what hk_overlay_prepare made on the host, as recorded in the state
  * directory.  `failed_create` also removes an upper directory husk made
