@@ -277,6 +277,13 @@ bottom"
 	assert_output "husk: annotation run.husk.rootfs.overlay: upper directory \`$BUNDLE/layer\` and layer are the same directory"
 	update_config 'del(.annotations)'
 
+	# The overlay goes into a new mount namespace only.
+	update_config '.linux.namespaces |= map(if .type == "mount" then .path = "/proc/self/ns/mnt" else . end)'
+	hrun create --overlay --bundle "$BUNDLE" "$(cid badns)"
+	assert_failure
+	assert_output "husk: --overlay: needs a new mount namespace (linux.namespaces joins one by path)"
+	update_config '.linux.namespaces |= map(if .type == "mount" then del(.path) else . end)'
+
 	hrun create --overlay= --bundle "$BUNDLE" "$(cid bad8)"
 	assert_failure
 	assert_output --partial "--overlay=: expected a directory"
