@@ -16,6 +16,7 @@
 #include "hooks.h"
 #include "init.h"
 #include "log.h"
+#include "network.h"
 #include "process.h"
 #include "rootfs.h"
 #include "sync.h"
@@ -72,8 +73,10 @@ static int stage_namespaces(const struct hk_init_args *a, hk_error_t **err)
   if ((pl->new_flags & CLONE_NEWTIME) && a->spec->linux_.has_time_offsets &&
       hk_timens_write_offsets(&a->spec->linux_.time_offsets, err) < 0)
     return -1;
+  /* INIT_PID tells the parent that our namespaces exist (it moves
+   * netDevices into ours); when we must fork, the child sends it. */
   if (!((pl->new_flags | pl->join_flags) & (CLONE_NEWPID | CLONE_NEWTIME)))
-    return 0;
+    return hk_sync_send_pid(a->sync_fd, err);
   pid = fork();
   if (pid < 0)
     return hk_error_make(err, errno, "fork into the new PID namespace");
@@ -194,6 +197,7 @@ static int build_container(struct init_ctx *ic, char **exe, hk_error_t **err)
       .rootfs = a->rootfs,
       .bundle = a->bundle,
       .no_pivot = a->no_pivot,
+      .overlay = a->overlay,
       .in_userns = (a->plan->new_flags | a->plan->join_flags) & CLONE_NEWUSER,
       .before_enter = create_hooks,
       .data = ic,
@@ -211,14 +215,19 @@ static int build_container(struct init_ctx *ic, char **exe, hk_error_t **err)
   if (!a->no_new_keyring && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 &&
       errno != ENOSYS && errno != EPERM && errno != EACCES)
     return hk_error_make(err, errno, "create a session keyring");
-  if (hk_rootfs_setup(&ro, err) < 0 || hk_rootfs_finalize(&ro, err) < 0)
+  if ((a->plan->new_flags & CLONE_NEWNET) && hk_net_loopback_up(err) < 0)
+    return -1;
+  if (hk_rootfs_setup(&ro, err) < 0)
+    return -1;
+  /* Before readonlyPaths make /proc/sys read-only, as runc orders it. */
+  if (spec->has_linux && write_sysctls(&spec->linux_, err) < 0)
+    return -1;
+  if (hk_rootfs_finalize(&ro, err) < 0)
     return -1;
   if (p->terminal && (a->console_fd < 0 || hk_terminal_setup(a->console_fd, p, err) < 0))
     return a->console_fd < 0 ? hk_error_plain(err, EINVAL, "process.terminal: no console socket")
                              : -1;
   if (set_names(spec, a->plan, err) < 0)
-    return -1;
-  if (spec->has_linux && write_sysctls(&spec->linux_, err) < 0)
     return -1;
   if (hk_rlimits_apply(p, err) < 0 || set_oom_score_adj(p, err) < 0)
     return -1;

@@ -9,6 +9,7 @@
 
 #include "namespaces.h"
 #include "seccomp.h"
+#include "overlay.h"
 #include "oci-specs/spec.h"
 
 struct hk_init_args {
@@ -25,6 +26,7 @@ struct hk_init_args {
   bool cgroup_wait; /* wait for CGROUP_JOINED first */
   bool cgroupns;    /* unshare the cgroup namespace once in the cgroup */
   bool no_pivot;
+  const struct hk_overlay_plan *overlay; /* rootfs layering, see overlay.h */
   bool no_new_keyring;
   int preserve_fds;
   const struct hk_seccomp_filter *seccomp; /* compiled by the parent, or NULL */

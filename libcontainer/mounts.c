@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "mounts.h"
+#include "overlay.h"
 #include "path.h"
 #include "utils.h"
 
@@ -197,14 +198,21 @@ static int mount_bind(int rootfd, const char *bundle, const struct hk_mount *m,
 static int mount_cgroup_v1(int rootfd, const char *dest, const struct hk_mount_opts *o,
                            hk_error_t **err);
 
-static int mount_fs(int rootfd, const struct hk_mount *m, const char *dest,
+static int mount_fs(int rootfd, const char *bundle, const struct hk_mount *m, const char *dest,
                     const struct hk_mount_opts *o, bool in_userns, int *dfd, hk_error_t **err)
 {
   char dp[HK_FD_PATH_MAX];
-  const char *type = m->type;
+  const char *type = m->type, *data = o->data;
+  _cleanup_free_ char *overlay_data = NULL;
 
   if (type == NULL || type[0] == '\0')
     return hk_error_plain(err, EINVAL, "missing type");
+  /* Its directories are host paths, relative ones from the bundle. */
+  if (strcmp(type, "overlay") == 0) {
+    if (hk_overlay_mount_data(o->data, bundle, &overlay_data, err) < 0)
+      return -1;
+    data = overlay_data;
+  }
   *dfd = hk_path_open_in_root(rootfd, dest, HK_PATH_CREATE_DIR, err);
   if (*dfd < 0)
     return -1;
@@ -215,7 +223,7 @@ static int mount_fs(int rootfd, const struct hk_mount *m, const char *dest,
       return mount_cgroup_v1(rootfd, dest, o, err);
     type = "cgroup2";
   }
-  if (mount(m->source ? m->source : type, dp, type, o->flags & ~MS_REMOUNT, o->data) == 0)
+  if (mount(m->source ? m->source : type, dp, type, o->flags & ~MS_REMOUNT, data) == 0)
     return 0;
   if (errno == EPERM && in_userns && (strcmp(type, "sysfs") == 0 || strcmp(type, "cgroup2") == 0)) {
     /* Not ours to mount in a user namespace without its own network
@@ -293,7 +301,7 @@ int hk_mount_apply(int rootfd, const char *bundle, const struct hk_mount *m, siz
   if (o.bind)
     r = mount_bind(rootfd, bundle, m, dest, &o, &flags_done, &dfd, err);
   else
-    r = mount_fs(rootfd, m, dest, &o, in_userns, &dfd, err);
+    r = mount_fs(rootfd, bundle, m, dest, &o, in_userns, &dfd, err);
   if (r == 0 && o.propagation) {
     char dp[HK_FD_PATH_MAX];
     if (dfd >= 0 && reopen_dest(rootfd, dest, &dfd, err) < 0)

@@ -13,12 +13,15 @@
  *   init   -> parent  USERMAP_REQUEST   init has a new user namespace and
  *                                       waits for uid_map/gid_map
  *   parent -> init    USERMAP_DONE      the maps are written
- *   init   -> parent  INIT_PID          (only when init had to fork to
- *                                       enter a new PID/time namespace) the
- *                                       real init announces itself; its pid
+ *   init   -> parent  INIT_PID          (only when init joins or unshares
+ *                                       namespaces itself, "staged") its
+ *                                       namespaces exist; when it had to fork
+ *                                       to enter a new PID/time namespace,
+ *                                       the real init sends it.  The pid
  *                                       travels in SCM_CREDENTIALS so the
  *                                       kernel translates it
- *   parent -> init    CONFIGURED        the parent has set up what it owns;
+ *   parent -> init    CONFIGURED        the parent has set up what it owns
+ *                                       (linux.netDevices moved in);
  *                                       init may build the container.  `code`
  *                                       is init's pid as the host sees it
  *                                       (for the state given to hooks)
