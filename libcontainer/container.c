@@ -380,6 +380,64 @@ static void abandon(struct launch *l)
   }
 }
 
+#define CGROUP_RECORD "cgroup.record"
+
+/* What a create that crashes leaves must still be found by `delete
+ * --force`, which then has no state.json: the cgroup's directories are
+ * recorded in the state directory as soon as they exist ("KEY PATH" lines). */
+static int record_cgroup(int dirfd, const struct hk_cgroup *cg, hk_error_t **err)
+{
+  struct hk_kv_list kv = {0};
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  int r;
+
+  if (f == NULL)
+    return hk_error_make(err, errno, "open_memstream");
+  hk_cgroup_to_kv(cg, &kv);
+  for (size_t i = 0; i < kv.len; i++) {
+    fprintf(f, "%s %s\n", kv.items[i].key, kv.items[i].value);
+    free(kv.items[i].key);
+    free(kv.items[i].value);
+  }
+  free(kv.items);
+  fclose(f);
+  r = hk_write_file_atomic(dirfd, CGROUP_RECORD, buf, len, 0600, err);
+  free(buf);
+  return r;
+}
+
+static void remove_recorded_cgroup(int dirfd)
+{
+  _cleanup_close_ int fd = openat(dirfd, CGROUP_RECORD, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  _cleanup_free_ char *buf = NULL;
+  _cleanup_cgroup_ struct hk_cgroup *cg = NULL;
+  struct hk_kv_list kv = {0};
+  hk_error_t *e = NULL;
+  char *line, *save = NULL;
+  size_t len;
+
+  if (fd < 0 || hk_read_fd(fd, CGROUP_RECORD, 1 << 16, &buf, &len, NULL) < 0)
+    return;
+  kv.items = hk_xmalloc0((HK_CG_COUNT + 1) * sizeof(*kv.items));
+  for (line = strtok_r(buf, "\n", &save); line && kv.len <= HK_CG_COUNT;
+       line = strtok_r(NULL, "\n", &save)) {
+    char *sp = strchr(line, ' ');
+    if (sp == NULL)
+      continue;
+    *sp = '\0';
+    kv.items[kv.len].key = line;
+    kv.items[kv.len++].value = sp + 1;
+  }
+  if (hk_cgroup_from_kv(&kv, &cg, &e) < 0 || hk_cgroup_signal_all(cg, SIGKILL, &e) < 0 ||
+      hk_cgroup_destroy(cg, &e) < 0) {
+    hk_warn("cleanup: %s", e->msg);
+    hk_error_free(e);
+  }
+  free(kv.items);
+}
+
 /* The container's cgroup, with its resources, before any of its code. */
 static int make_cgroup(struct launch *l, const struct hk_create_opts *o, hk_error_t **err)
 {
@@ -405,6 +463,8 @@ static int make_cgroup(struct launch *l, const struct hk_create_opts *o, hk_erro
     *err = e;
     return -1;
   }
+  if (record_cgroup(l->c->dirfd, l->cg, err) < 0)
+    return -1;
   return hk_cgroup_apply(l->cg, res, lx->devices, lx->devices_len, false, l->config_path, err);
 }
 
@@ -689,6 +749,7 @@ static int delete_container(const char *root, const char *id, bool force,
       hk_error_free(e);
       if (dirfd >= 0) { /* a create that crashed: its init died with it */
         return_net_devices(dirfd, -1, 0, 0);
+        remove_recorded_cgroup(dirfd);
         remove_overlay_dirs(dirfd, true);
       }
       return hk_rmtree_at(AT_FDCWD, dir, err);
