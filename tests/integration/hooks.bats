@@ -125,8 +125,8 @@ poststop"
 @test "hooks: a hook that exits without reading its stdin does not kill husk (SIGPIPE)" {
 	# 200 KB of annotations: more than a pipe holds, so the write of the
 	# state meets a closed pipe.
-	big=$(head -c 200000 /dev/zero | tr '\0' x)
-	update_config --arg big "$big" '.annotations = {"big": $big}
+	head -c 200000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/big"
+	update_config --rawfile big "$BATS_TEST_TMPDIR/big" '.annotations = {"big": $big}
 		| .hooks.poststop = [{"path": "/bin/true"}]
 		| .hooks.prestart = [{"path": "/bin/true"}]'
 	set_args true
