@@ -26,6 +26,9 @@
 #include "init.h"
 #include "log.h"
 #include "namespaces.h"
+#include "seccomp.h"
+#include "network.h"
+#include "overlay.h"
 #include "state.h"
 #include "sync.h"
 #include "terminal.h"
@@ -36,8 +39,11 @@ struct launch {
   struct hk_spec *spec;
   char *bundle, *rootfs, *config_path;
   struct hk_ns_plan plan;
+  struct hk_overlay_plan overlay;
   struct hk_container *c;
   struct hk_cgroup *cg;
+  struct hk_seccomp_filter *seccomp; /* compiled before init exists */
+  int netns_fd; /* held while creating, see hk_net_devices_attach */
   pid_t child; /* our direct child */
   pid_t init;  /* the container's init (the child, or its child) */
   bool reaped_child;
@@ -53,6 +59,10 @@ static void launch_clear(struct launch *l)
   free(l->bundle);
   free(l->rootfs);
   free(l->config_path);
+  hk_seccomp_filter_free(l->seccomp);
+  hk_overlay_plan_clear(&l->overlay);
+  if (l->netns_fd >= 0)
+    close(l->netns_fd);
   hk_container_free(l->c);
   hk_cgroup_free(l->cg);
   if (l->tty_sock >= 0)
@@ -80,6 +90,9 @@ static int check_spec(struct launch *l, const struct hk_create_opts *o, hk_error
   if (!s->has_root || s->root.path == NULL || s->root.path[0] == '\0')
     return hk_error_plain(err, EINVAL, "%s: root.path: missing", l->config_path);
   if (s->process.has_capabilities && hk_caps_validate(&s->process.capabilities, err) < 0)
+    return hk_error_wrap(err, "%s", l->config_path);
+  if (s->has_linux && s->linux_.has_seccomp &&
+      hk_seccomp_compile(&s->linux_.seccomp, &l->seccomp, err) < 0)
     return hk_error_wrap(err, "%s", l->config_path);
   if (hk_ns_plan_build(s->has_linux ? &s->linux_ : NULL, &l->plan, err) < 0)
     return hk_error_wrap(err, "%s", l->config_path);
@@ -178,13 +191,18 @@ static int parent_sync(struct launch *l, const struct hk_create_opts *o, int fd,
         hk_sync_send(fd, HK_SYNC_USERMAP_DONE, err) < 0)
       return -1;
   }
-  if (staged && ((l->plan.new_flags | l->plan.join_flags) & fork_flags)) {
+  if (staged) {
     int status;
     if (hk_sync_expect(fd, HK_SYNC_INIT_PID, &l->init, err) < 0)
       return -1;
-    if (waitpid(l->child, &status, 0) == l->child)
+    if (((l->plan.new_flags | l->plan.join_flags) & fork_flags) &&
+        waitpid(l->child, &status, 0) == l->child)
       l->reaped_child = true;
   }
+  if (hk_net_devices_attach(&l->spec->linux_, l->c->dirfd, l->init,
+                            l->plan.join_path[hk_ns_index(CLONE_NEWNET)], &l->netns_fd,
+                            err) < 0)
+    return hk_error_wrap(err, "%s", l->config_path);
   if (hk_sync_send_code(fd, HK_SYNC_CONFIGURED, l->init, err) < 0)
     return -1;
   if (l->spec->hooks.prestart.len || l->spec->hooks.create_runtime.len) {
@@ -194,6 +212,14 @@ static int parent_sync(struct launch *l, const struct hk_create_opts *o, int fd,
         hk_hooks_run(&l->spec->hooks.prestart, "prestart", &st, false, err) < 0 ||
         hk_hooks_run(&l->spec->hooks.create_runtime, "createRuntime", &st, false, err) < 0 ||
         hk_sync_send(fd, HK_SYNC_CREATE_HOOKS_DONE, err) < 0)
+      return -1;
+  }
+  if (hk_seccomp_filter_notifies(l->seccomp)) {
+    _cleanup_close_ int notify_fd = -1;
+    struct hk_state st;
+    hk_hooks_state_view(&st, l->spec, o->id, l->bundle, l->init, "creating");
+    if (hk_sync_expect_fd(fd, HK_SYNC_SECCOMP_FD, &notify_fd, err) < 0 ||
+        hk_seccomp_send_to_listener(l->seccomp, notify_fd, l->init, &st, err) < 0)
       return -1;
   }
   if (hk_sync_expect(fd, HK_SYNC_READY, NULL, err) < 0)
@@ -267,9 +293,11 @@ static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error
       .close_fd = l->c->dirfd,
       .staged = staged,
       .no_pivot = o->no_pivot,
+      .overlay = &l->overlay,
       .no_new_keyring = o->no_new_keyring,
       .preserve_fds = o->preserve_fds,
       .console_fd = -1,
+      .seccomp = l->seccomp,
   };
 
   if (mkfifoat(l->c->dirfd, HK_EXEC_FIFO, 0600) < 0)
@@ -317,11 +345,34 @@ static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error
   return r;
 }
 
+/* netDevices go back to the host while the container's network namespace
+ * still exists; failures only warn, so that delete always completes. */
+static void return_net_devices(int dirfd, int netns_fd, pid_t pid, uint64_t start_time)
+{
+  hk_error_t *e = NULL;
+  if (hk_net_devices_return(dirfd, netns_fd, pid, start_time, &e) < 0) {
+    hk_warn("%s", e->msg);
+    hk_error_free(e);
+  }
+}
+
+/* The overlay's workdir on the host, once the container is gone. */
+static void remove_overlay_dirs(int dirfd, bool failed_create)
+{
+  hk_error_t *e = NULL;
+  if (hk_overlay_cleanup(dirfd, failed_create, &e) < 0) {
+    hk_warn("overlay cleanup: %s", e->msg);
+    hk_error_free(e);
+  }
+}
+
 /* Undo a failed create: no process, state directory or fifo is left. */
 static void abandon(struct launch *l)
 {
   hk_error_t *e = NULL;
 
+  if (l->c)
+    return_net_devices(l->c->dirfd, l->netns_fd, l->init, 0);
   if (l->init > 0)
     kill(l->init, SIGKILL);
   if (l->child > 0 && !l->reaped_child) {
@@ -334,10 +385,70 @@ static void abandon(struct launch *l)
     hk_warn("cleanup: %s", e->msg);
     hk_error_free(steal_pointer(&e));
   }
+  if (l->c)
+    remove_overlay_dirs(l->c->dirfd, true);
   if (l->c && hk_container_destroy_dir(l->c, &e) < 0) {
     hk_warn("cleanup: %s", e->msg);
     hk_error_free(e);
   }
+}
+
+#define CGROUP_RECORD "cgroup.record"
+
+/* What a create that crashes leaves must still be found by `delete
+ * --force`, which then has no state.json: the cgroup's directories are
+ * recorded in the state directory as soon as they exist ("KEY PATH" lines). */
+static int record_cgroup(int dirfd, const struct hk_cgroup *cg, hk_error_t **err)
+{
+  struct hk_kv_list kv = {0};
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  int r;
+
+  if (f == NULL)
+    return hk_error_make(err, errno, "open_memstream");
+  hk_cgroup_to_kv(cg, &kv);
+  for (size_t i = 0; i < kv.len; i++) {
+    fprintf(f, "%s %s\n", kv.items[i].key, kv.items[i].value);
+    free(kv.items[i].key);
+    free(kv.items[i].value);
+  }
+  free(kv.items);
+  fclose(f);
+  r = hk_write_file_atomic(dirfd, CGROUP_RECORD, buf, len, 0600, err);
+  free(buf);
+  return r;
+}
+
+static void remove_recorded_cgroup(int dirfd)
+{
+  _cleanup_close_ int fd = openat(dirfd, CGROUP_RECORD, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  _cleanup_free_ char *buf = NULL;
+  _cleanup_cgroup_ struct hk_cgroup *cg = NULL;
+  struct hk_kv_list kv = {0};
+  hk_error_t *e = NULL;
+  char *line, *save = NULL;
+  size_t len;
+
+  if (fd < 0 || hk_read_fd(fd, CGROUP_RECORD, 1 << 16, &buf, &len, NULL) < 0)
+    return;
+  kv.items = hk_xmalloc0((HK_CG_COUNT + 1) * sizeof(*kv.items));
+  for (line = strtok_r(buf, "\n", &save); line && kv.len <= HK_CG_COUNT;
+       line = strtok_r(NULL, "\n", &save)) {
+    char *sp = strchr(line, ' ');
+    if (sp == NULL)
+      continue;
+    *sp = '\0';
+    kv.items[kv.len].key = line;
+    kv.items[kv.len++].value = sp + 1;
+  }
+  if (hk_cgroup_from_kv(&kv, &cg, &e) < 0 || hk_cgroup_signal_all(cg, SIGKILL, &e) < 0 ||
+      hk_cgroup_destroy(cg, &e) < 0) {
+    hk_warn("cleanup: %s", e->msg);
+    hk_error_free(e);
+  }
+  free(kv.items);
 }
 
 /* The container's cgroup, with its resources, before any of its code. */
@@ -365,19 +476,35 @@ static int make_cgroup(struct launch *l, const struct hk_create_opts *o, hk_erro
     *err = e;
     return -1;
   }
+  if (record_cgroup(l->c->dirfd, l->cg, err) < 0)
+    return -1;
   return hk_cgroup_apply(l->cg, res, lx->devices, lx->devices_len, false, l->config_path, err);
 }
 
 static int create(const struct hk_create_opts *o, struct launch *l, hk_error_t **err)
 {
+  int ns;
+
+  l->netns_fd = -1;
   if (hk_id_validate(o->id, err) < 0 || load_bundle(l, o, err) < 0)
     return -1;
+  ns = l->plan.new_flags | l->plan.join_flags;
+  if (hk_overlay_plan_build(&l->overlay, l->spec, l->bundle, l->rootfs, o->overlay, o->layers,
+                            o->id, l->plan.new_flags & CLONE_NEWNS, ns & CLONE_NEWUSER, err) < 0)
+    return -1;
+  if (hk_net_devices_check(&l->spec->linux_, &l->plan, err) < 0)
+    return hk_error_wrap(err, "%s", l->config_path);
   if (hk_container_claim(o->root, o->id, &l->c, err) < 0)
     return -1;
-  if (make_cgroup(l, o, err) < 0 || spawn_init(l, o, err) < 0) {
+  if (make_cgroup(l, o, err) < 0 ||
+      hk_overlay_prepare(&l->overlay, l->c->dirfd, o->root, o->id, err) < 0 ||
+      spawn_init(l, o, err) < 0) {
     abandon(l);
     return -1;
   }
+  /* From now on the namespace lives as long as the container does. */
+  if (l->netns_fd >= 0)
+    close(steal_fd(&l->netns_fd));
   return 0;
 }
 
@@ -630,8 +757,14 @@ static int delete_container(const char *root, const char *id, bool force,
     /* --force: an unknown ID is fine; a broken state directory goes. */
     if (e->code != ENOENT || strstr(e->msg, "does not exist") == NULL) {
       _cleanup_free_ char *dir = hk_xasprintf("%s/%s", root, id);
+      _cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       hk_warn("%s; removing it", e->msg);
       hk_error_free(e);
+      if (dirfd >= 0) { /* a create that crashed: its init died with it */
+        return_net_devices(dirfd, -1, 0, 0);
+        remove_recorded_cgroup(dirfd);
+        remove_overlay_dirs(dirfd, true);
+      }
       return hk_rmtree_at(AT_FDCWD, dir, err);
     }
     hk_error_free(e);
@@ -643,11 +776,17 @@ static int delete_container(const char *root, const char *id, bool force,
                          "cannot delete container \"%s\" that is not stopped: %s (use "
                          "--force)",
                          id, c->state->status);
-  if (strcmp(c->state->status, "stopped") != 0 && stop_all(c, err) < 0)
-    return -1;
+  if (strcmp(c->state->status, "stopped") != 0) {
+    return_net_devices(c->dirfd, -1, c->state->pid, c->state->start_time);
+    if (stop_all(c, err) < 0)
+      return -1;
+  } else {
+    return_net_devices(c->dirfd, -1, 0, 0);
+  }
   if (remove_cgroup(c, err) < 0)
     return -1;
   run_late_hooks(c, spec, false);
+  remove_overlay_dirs(c->dirfd, false);
   return hk_container_destroy_dir(c, err);
 }
 

@@ -22,6 +22,11 @@ struct hk_create_opts {
   bool systemd_cgroup;
   bool detach; /* run -d */
   bool keep;   /* run --keep: leave the state after the container exits */
+  /* --overlay[=DIR] and --layer DIR (top first, NULL-terminated): when set,
+   * they replace the annotations run.husk.rootfs.overlay and
+   * run.husk.rootfs.layers (see overlay.h). */
+  const char *overlay; /* "ephemeral" or an absolute directory */
+  const char *const *layers;
 };
 
 int hk_container_create(const struct hk_create_opts *o, hk_error_t **err);

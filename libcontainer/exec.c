@@ -23,9 +23,11 @@
 
 #include "cgroups.h"
 #include "exec.h"
+#include "hooks.h"
 #include "log.h"
 #include "namespaces.h"
 #include "process.h"
+#include "seccomp.h"
 #include "state.h"
 #include "sync.h"
 #include "terminal.h"
@@ -195,6 +197,11 @@ struct exec_child {
   const struct hk_process *p;
   const struct hk_cgroup *cg; /* the container's, or NULL */
   int pidfd, ns_flags, sync_fd, console_fd, preserve_fds;
+  /* The container's filter applies to every exec'd process too.  Where G
+   * loads it follows init (see seccomp_point in init.c): before taking the
+   * user without noNewPrivileges, else the last step before execve. */
+  const struct hk_seccomp_filter *seccomp;
+  struct hk_state view; /* for a seccomp listener */
 };
 
 /* G: everything init does for its process, minus the filesystem. */
@@ -216,6 +223,8 @@ static void __attribute__((noreturn)) exec_process(const struct exec_child *x)
     goto fail;
   }
   umask(p->user.has_umask ? p->user.umask : 022);
+  if (x->seccomp && !p->no_new_privileges && hk_seccomp_apply(x->seccomp, x->sync_fd, &err) < 0)
+    goto fail;
   if (hk_user_apply(p, &err) < 0)
     goto fail;
   if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
@@ -230,6 +239,8 @@ static void __attribute__((noreturn)) exec_process(const struct exec_child *x)
   }
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
+  if (x->seccomp && p->no_new_privileges && hk_seccomp_apply(x->seccomp, x->sync_fd, &err) < 0)
+    goto fail;
   execve(exe, p->args.v, p->env.v ? p->env.v : (char *[]){NULL});
   hk_error_make(&err, errno, "exec `%s`", exe);
 fail:
@@ -291,12 +302,20 @@ static int spawn(const struct hk_exec_opts *o, struct exec_child *x, pid_t *g, h
   }
   r = hk_sync_expect(sv[0], HK_SYNC_INIT_PID, g, err);
   waitpid(c, &cstatus, 0);
+  if (r == 0 && hk_seccomp_filter_notifies(x->seccomp)) {
+    _cleanup_close_ int notify_fd = -1;
+    r = hk_sync_expect_fd(sv[0], HK_SYNC_SECCOMP_FD, &notify_fd, err);
+    if (r == 0)
+      r = hk_seccomp_send_to_listener(x->seccomp, notify_fd, *g, &x->view, err);
+  }
   if (r == 0)
     r = hk_sync_wait_exec(sv[0], err);
   close(sv[0]);
   if (r < 0) {
-    if (*g > 0)
+    if (*g > 0) {
+      kill(*g, SIGKILL); /* it may be running already, waiting for the agent */
       waitpid(*g, NULL, 0);
+    }
     return hk_error_wrap(err, "exec in container \"%s\"", o->id);
   }
   if (o->pid_file && hk_write_pid_file(o->pid_file, *g, err) < 0) {
@@ -364,6 +383,8 @@ int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **er
   struct hk_process *p = NULL;
   struct exec_child x = {.console_fd = -1, .preserve_fds = o->preserve_fds};
   _cleanup_cgroup_ struct hk_cgroup *cg = NULL;
+  _cleanup_seccomp_filter_ struct hk_seccomp_filter *filter = NULL;
+  _cleanup_free_ char *bundle = NULL;
   uint64_t st;
   int r;
 
@@ -385,6 +406,11 @@ int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **er
                           o->id);
   if (hk_spec_load(c->state->config_path, &spec, err) < 0)
     return -1;
+  if (spec->has_linux && spec->linux_.has_seccomp &&
+      hk_seccomp_compile(&spec->linux_.seccomp, &filter, err) < 0) {
+    hk_spec_free(spec);
+    return hk_error_wrap(err, "%s", c->state->config_path);
+  }
   r = build_process(o, spec, &p, err);
   if (r == 0)
     r = check_lsm_labels(p, err);
@@ -396,6 +422,9 @@ int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **er
     x.pidfd = pidfd;
     x.console_fd = console;
     x.ns_flags = container_ns_flags(c->state->pid);
+    x.seccomp = filter;
+    bundle = hk_xstrdup(c->state->bundle);
+    hk_hooks_state_view(&x.view, spec, o->id, bundle, c->state->pid, "running");
     hk_container_free(steal_pointer(&c)); /* do not hold the lock while it runs */
     r = run_process(o, &x, relay, status, err);
   }

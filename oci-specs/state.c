@@ -1,5 +1,6 @@
 /* The container state: what `husk state` and `husk list --format json`
- * print, and the state.json that husk keeps in <root>/<id>/.
+ * print, and the state.json that husk keeps in <root>/<id>/; and the
+ * container process state that wraps it for a seccomp agent.
  *
  * Public keys, in runc's order: ociVersion, id, pid, status, bundle, rootfs,
  * created, owner, and annotations when there are any.
@@ -138,4 +139,22 @@ int hk_state_list_to_json(struct hk_state *const *states, size_t n, char **out, 
     write_state(g, states[i], false);
   hk_jgen_array_close(g);
   return hk_jgen_finish(g, "container list", out, len, err);
+}
+
+int hk_process_state_to_json(const char *const *fds, int pid, const char *metadata,
+                             const struct hk_state *state, char **out, size_t *len,
+                             hk_error_t **err)
+{
+  hk_jgen g = hk_jgen_new(NULL);
+
+  hk_jgen_map_open(g);
+  hk_jgen_key_str(g, "ociVersion", HK_OCI_VERSION);
+  hk_jgen_key_strv(g, "fds", fds);
+  hk_jgen_key_int(g, "pid", pid);
+  if (metadata)
+    hk_jgen_key_str(g, "metadata", metadata);
+  hk_jgen_key(g, "state");
+  write_state(g, state, false);
+  hk_jgen_map_close(g);
+  return hk_jgen_finish(g, "container process state", out, len, err);
 }
