@@ -153,8 +153,7 @@ static int build_process(const struct hk_exec_opts *o, struct hk_spec *spec,
   p->terminal = false;
   apply_flags(o, p);
   if (p->cwd && p->cwd[0] != '/')
-    return hk_error_plain(err, EINVAL, "exec: --cwd: must be an absolute path, got \"%s\"",
-                          p->cwd);
+    return hk_error_plain(err, EINVAL, "exec: --cwd: must be an absolute path, got \"%s\"", p->cwd);
   return 0;
 }
 
@@ -349,8 +348,8 @@ static int open_console(const struct hk_exec_opts *o, int *console, int *relay, 
 
 /* Run the process; in the foreground, wait for it, relaying its terminal
  * when husk holds it. */
-static int run_process(const struct hk_exec_opts *o, struct exec_child *x, int relay,
-                       int *status, hk_error_t **err)
+static int run_process(const struct hk_exec_opts *o, struct exec_child *x, int relay, int *status,
+                       hk_error_t **err)
 {
   struct hk_tty_relay *tty = NULL;
   sigset_t all, old;

@@ -98,9 +98,9 @@ int hk_terminal_setup(int sockfd, const struct hk_process *p, hk_error_t **err)
 }
 
 struct hk_tty_relay {
-  int master;  /* non-blocking: a process that stops reading never stalls husk */
-  int host;    /* husk's own terminal, for the window size, or -1 */
-  bool raw;    /* stdin is a terminal put in raw mode; `saved` restores it */
+  int master; /* non-blocking: a process that stops reading never stalls husk */
+  int host;   /* husk's own terminal, for the window size, or -1 */
+  bool raw;   /* stdin is a terminal put in raw mode; `saved` restores it */
   struct termios saved;
 };
 
