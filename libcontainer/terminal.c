@@ -158,8 +158,9 @@ int hk_tty_relay_open(int sockfd, struct hk_tty_relay **out, hk_error_t **err)
   /* Raw mode only when husk reads its input from a terminal: every key,
    * ^C included, then goes to the container's terminal, whose own line
    * discipline does the echo, the editing and the signals.  (With only
-   * stdout a terminal, ^C must still interrupt husk.) */
-  if (r->host == 0 && tcgetattr(0, &r->saved) == 0) {
+   * stdout a terminal, ^C must still interrupt husk.)  Not from a
+   * background job: the terminal is someone else's then. */
+  if (r->host == 0 && tcgetpgrp(0) == getpgrp() && tcgetattr(0, &r->saved) == 0) {
     struct termios raw = r->saved;
     cfmakeraw(&raw);
     if (tcsetattr(0, TCSANOW, &raw) == 0)

@@ -155,6 +155,18 @@ pane_husk_pid() {
 	wait_rc 137
 }
 
+@test "tty: the terminal is restored when the container fails after start" {
+	local id
+	id=$(cid hookfail)
+	update_config '.process.terminal = true | .hooks.startContainer = [{"path": "/bin/false"}]'
+	set_args sh
+	in_tmux run --bundle "$BUNDLE" "$id"
+	wait_rc 1
+	wait_pane 'startContainer'
+	run husk list -q
+	assert_output ""
+}
+
 @test "tty: exec -t without --console-socket relays: pty, size, input, resize, exit status" {
 	local id
 	id=$(cid exec)
