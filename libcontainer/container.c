@@ -29,6 +29,7 @@
 #include "seccomp.h"
 #include "network.h"
 #include "overlay.h"
+#include "scheduling.h"
 #include "state.h"
 #include "sync.h"
 #include "terminal.h"
@@ -96,6 +97,11 @@ static int check_spec(struct launch *l, const struct hk_create_opts *o, hk_error
     return hk_error_wrap(err, "%s", l->config_path);
   if (hk_ns_plan_build(s->has_linux ? &s->linux_ : NULL, &l->plan, err) < 0)
     return hk_error_wrap(err, "%s", l->config_path);
+  if (s->has_linux && hk_sysctl_check(&s->linux_.sysctl, l->plan.new_flags | l->plan.join_flags,
+                                      l->config_path, err) < 0)
+    return -1;
+  if (hk_sched_check(&s->process, s->has_linux ? &s->linux_ : NULL, l->config_path, err) < 0)
+    return -1;
   if (!((l->plan.new_flags | l->plan.join_flags) & CLONE_NEWNS))
     return hk_error_plain(err, EINVAL, "%s: linux.namespaces: a mount namespace is required",
                          l->config_path);
@@ -279,6 +285,32 @@ static pid_t clone_init(struct launch *l, struct hk_init_args *a, uint64_t flags
   return pid;
 }
 
+/* Socket activation, as runc: when husk itself was given sockets
+ * (LISTEN_FDS=N with LISTEN_PID=our pid), fds 3..3+N-1 go to the container
+ * too, before the --preserve-fds ones, and its process gets LISTEN_FDS=N and
+ * LISTEN_PID=1. */
+static int listen_fds(struct launch *l)
+{
+  const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
+  struct hk_strv *env = &l->spec->process.env;
+  size_t n = 0;
+  char *end;
+  long v;
+
+  if (fds == NULL || pid == NULL || strtol(pid, &end, 10) != getpid() || *end)
+    return 0;
+  v = strtol(fds, &end, 10);
+  if (*end || v <= 0 || v > 4096)
+    return 0;
+  n = env->v ? env->len : 0;
+  env->v = hk_xrealloc(env->v, (n + 3) * sizeof(char *));
+  env->v[n++] = hk_xasprintf("LISTEN_FDS=%ld", v);
+  env->v[n++] = hk_xstrdup("LISTEN_PID=1");
+  env->v[n] = NULL;
+  env->len = n;
+  return (int)v;
+}
+
 static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error_t **err)
 {
   _cleanup_close_ int fifo = -1, console = -1;
@@ -295,7 +327,7 @@ static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error
       .no_pivot = o->no_pivot,
       .overlay = &l->overlay,
       .no_new_keyring = o->no_new_keyring,
-      .preserve_fds = o->preserve_fds,
+      .preserve_fds = o->preserve_fds + listen_fds(l),
       .console_fd = -1,
       .seccomp = l->seccomp,
   };

@@ -140,3 +140,16 @@ load helpers
 	assert_output --partial "tmpcopyup: only for tmpfs"
 	[ ! -e "$HUSK_ROOT/$id" ]
 }
+
+@test "mounts: devpts newinstance with ptmxmode, /dev/ptmx pointing into it" {
+	local id
+	id=$(cid devpts)
+	update_config '(.mounts[] | select(.destination == "/dev/pts") | .options) = ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]'
+	set_args sh -c 'stat -c "%a %t:%T" /dev/pts/ptmx; readlink /dev/ptmx; grep " /dev/pts " /proc/self/mountinfo'
+	run husk run --bundle "$BUNDLE" "$id"
+	assert_success
+	assert_line --index 0 "666 5:2"
+	assert_line --index 1 pts/ptmx
+	assert_line --index 2 --partial "ptmxmode=666"
+	assert_line --index 2 --partial "mode=620"
+}
