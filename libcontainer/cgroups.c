@@ -192,15 +192,19 @@ static bool path_is_plain(const char *p)
 }
 
 /* The path below a hierarchy's root: absolute paths as given, relative ones
- * below our own cgroup there (as runc); no path means <own>/<id>. */
+ * below our own cgroup there (as runc).  No path means /<id>, as crun: on
+ * cgroup v2 a cgroup below ours could get no controllers, since ours holds
+ * a process (husk itself) and v2 allows no controllers below those. */
 static char *below_root(const struct hk_cgroup_request *req, const char *own)
 {
   const char *p = req->cgroups_path;
-  if (p && p[0] == '/')
+  if (p == NULL)
+    return hk_xasprintf("/%s", req->id);
+  if (p[0] == '/')
     return hk_xstrdup(p);
   if (own == NULL || strcmp(own, "/") == 0)
     own = "";
-  return hk_xasprintf("%s/%s", own, p ? p : req->id);
+  return hk_xasprintf("%s/%s", own, p);
 }
 
 static int check_request(const struct hk_cgroup_request *req, hk_error_t **err)
@@ -379,8 +383,13 @@ static int v2_enable(const char *root, const char *rel, unsigned want, hk_error_
       if ((avail & (1u << c)) && !has_word(cur, v2_names[c]))
         snprintf(buf + n, sizeof(buf) - n, "%s+%s", n ? " " : "", v2_names[c]);
     }
-    if (buf[0] && hk_cg_write(dir, "cgroup.subtree_control", buf, err) < 0)
+    if (buf[0] && hk_cg_write(dir, "cgroup.subtree_control", buf, err) < 0) {
+      if ((*err)->code == EBUSY)
+        return hk_error_wrap(err, "enable cgroup v2 controllers in `%s`, which holds processes "
+                             "(cgroup v2 allows no controllers below a cgroup with processes: "
+                             "use an absolute linux.cgroupsPath outside it)", dir);
       return hk_error_wrap(err, "enable cgroup v2 controllers");
+    }
     while (*s == '/')
       s++;
     next = s + strcspn(s, "/");
