@@ -30,3 +30,39 @@ v1_dir() {
 	assert_success
 	refute_output --partial "No such process"
 }
+
+@test "compat: a missing or unrunnable executable is reported in the words engines match" {
+	# Docker maps "no such file or directory" and "executable file not
+	# found" to 127, "permission denied" and "is a directory" to 126, case
+	# sensitively; Podman does the same for its own exit codes.
+	local cases=(
+		'/nope|exec: "/nope": no such file or directory'
+		'nope|exec: "nope": executable file not found in $PATH'
+		'/etc/passwd|exec: "/etc/passwd": permission denied'
+		'/etc|exec: "/etc": is a directory'
+	)
+	local c cmd msg id
+	for c in "${cases[@]}"; do
+		cmd=${c%%|*} msg=${c#*|}
+		id=$(cid "missing$RANDOM")
+		set_args "$cmd"
+		run husk run --bundle "$BUNDLE" "$id"
+		assert_failure
+		assert_output --partial "$msg"
+		[ ! -e "$HUSK_ROOT/$id" ] || fail "state of $id left behind"
+	done
+}
+
+@test "compat: --log-format json puts the exec error in the log as one JSON line" {
+	# conmon and containerd-shim read this file to report a failed create.
+	local log="$BATS_TEST_TMPDIR/oci-log"
+	set_args /nope
+	run timeout 60 "$HUSK" --root "$HUSK_ROOT" --log-format=json --log "$log" \
+		create --bundle "$BUNDLE" "$(cid jsonlog)"
+	assert_failure
+	[ "$(wc -l <"$log")" -eq 1 ] || fail "log: $(cat "$log")"
+	run jq -r 'select(.level == "error") | .msg' "$log"
+	assert_success
+	assert_output 'exec: "/nope": no such file or directory'
+	jq -e '.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$")' "$log" >/dev/null
+}
