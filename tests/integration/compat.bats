@@ -66,3 +66,47 @@ v1_dir() {
 	assert_output 'exec: "/nope": no such file or directory'
 	jq -e '.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$")' "$log" >/dev/null
 }
+
+@test "compat: without a cgroup namespace, /sys/fs/cgroup shows the container's own cgroups" {
+	# Podman and Docker keep the host's cgroup namespace on v1 hosts; a
+	# fresh v1 mount there would show the host's whole tree (and the
+	# root's limits), so each hierarchy is the container's directory bound.
+	[ -d /sys/fs/cgroup/memory ] && [ -d /sys/fs/cgroup/pids ] ||
+		skip "host has no cgroup v1 memory and pids hierarchies"
+	local id
+	id=$(cid cgmount)
+	update_config '.linux.namespaces |= map(select(.type != "cgroup"))
+		| .linux.resources += {"memory": {"limit": 67108864}, "pids": {"limit": 50}}'
+	set_args sleep 1000
+	hrun run -d --bundle "$BUNDLE" "$id"
+	assert_success
+	run husk exec "$id" cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max
+	assert_success
+	assert_output $'67108864\n50'
+	# Its leaf cgroup: no other cgroup in sight, in any hierarchy.
+	run husk exec "$id" find /sys/fs/cgroup -mindepth 2 -type d
+	assert_success
+	assert_output ""
+	# Read-only, like the config asks, and the mounts are the container's directories.
+	run husk exec "$id" sh -c 'mkdir /sys/fs/cgroup/memory/x'
+	assert_failure
+	assert_output --partial "Read-only file system"
+	run husk exec "$id" cat /proc/self/mountinfo
+	assert_output --regexp " $(v1_dir "$id" memory | sed 's|^/sys/fs/cgroup/memory||') /sys/fs/cgroup/memory ro,"
+}
+
+@test "compat: with a cgroup namespace, /sys/fs/cgroup is rooted at the container's cgroup" {
+	[ -d /sys/fs/cgroup/memory ] || skip "host has no cgroup v1 memory hierarchy"
+	[ -e /proc/self/ns/cgroup ] || skip "kernel has no cgroup namespace"
+	local id
+	id=$(cid cgns)
+	update_config '.linux.resources += {"memory": {"limit": 67108864}}'
+	set_args sleep 1000
+	hrun run -d --bundle "$BUNDLE" "$id"
+	assert_success
+	run husk exec "$id" cat /sys/fs/cgroup/memory/memory.limit_in_bytes
+	assert_success
+	assert_output 67108864
+	run husk exec "$id" grep ' /sys/fs/cgroup/memory ' /proc/self/mountinfo
+	assert_output --regexp '^[0-9]+ [0-9]+ [0-9]+:[0-9]+ / /sys/fs/cgroup/memory ro,'
+}
