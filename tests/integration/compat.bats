@@ -31,6 +31,28 @@ v1_dir() {
 	refute_output --partial "No such process"
 }
 
+@test "compat: sysctls are written before /proc/sys turns read-only" {
+	# Docker sets these two on every container; make-bundle's config has
+	# /proc/sys in readonlyPaths, as Docker's and Podman's do.
+	jq -e '.linux.readonlyPaths | index("/proc/sys")' "$BUNDLE/config.json" >/dev/null
+	update_config '.linux.sysctl = {"net.ipv4.ip_unprivileged_port_start": "0",
+		"net.ipv4.ping_group_range": "0 2147483647"}'
+	set_args sh -c 'cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/net/ipv4/ping_group_range
+		echo 1 > /proc/sys/net/ipv4/ip_unprivileged_port_start'
+	run husk run --bundle "$BUNDLE" "$(cid sysctl)"
+	assert_failure 1
+	assert_line --index 0 "0"
+	assert_line --index 1 --regexp '^0[[:space:]]+2147483647$'
+	assert_output --partial "Read-only file system"
+}
+
+@test "compat: a bad sysctl names itself and leaves nothing" {
+	update_config '.linux.sysctl = {"net.ipv4.no_such_knob": "1"}'
+	run husk run --bundle "$BUNDLE" "$(cid badsysctl)"
+	assert_failure
+	assert_output --partial 'linux.sysctl["net.ipv4.no_such_knob"]'
+}
+
 @test "compat: a missing or unrunnable executable is reported in the words engines match" {
 	# Docker maps "no such file or directory" and "executable file not
 	# found" to 127, "permission denied" and "is a directory" to 126, case
@@ -109,4 +131,30 @@ v1_dir() {
 	assert_output 67108864
 	run husk exec "$id" grep ' /sys/fs/cgroup/memory ' /proc/self/mountinfo
 	assert_output --regexp '^[0-9]+ [0-9]+ [0-9]+:[0-9]+ / /sys/fs/cgroup/memory ro,'
+}
+
+@test "compat: update with Docker's zeros leaves cpu quota, period and pids limit alone" {
+	# `docker update --memory` sends every field, 0 meaning "not set".
+	local id d
+	id=$(cid zeros)
+	set_args sleep 1000
+	update_config '.linux.resources += {"cpu": {"quota": 50000, "period": 100000}, "pids": {"limit": 50}}'
+	hrun run -d --bundle "$BUNDLE" "$id"
+	assert_success
+	run bash -c "echo '{\"memory\": {\"limit\": 134217728, \"reservation\": 0, \"swap\": 0, \"kernel\": 0, \"kernelTCP\": 0},
+		\"cpu\": {\"shares\": 0, \"quota\": 0, \"period\": 0, \"realtimeRuntime\": 0, \"realtimePeriod\": 0, \"cpus\": \"\", \"mems\": \"\"},
+		\"blockIO\": {\"weight\": 0}, \"pids\": {\"limit\": 0}}' |
+		timeout 60 $HUSK --root $HUSK_ROOT update --resources - $id"
+	assert_success
+	if [ -n "$(v1_dir "$id" cpu)" ]; then
+		[ "$(cat "$(v1_dir "$id" cpu)/cpu.cfs_quota_us")" = 50000 ]
+		[ "$(cat "$(v1_dir "$id" cpu)/cpu.cfs_period_us")" = 100000 ]
+		[ "$(cat "$(v1_dir "$id" pids)/pids.max")" = 50 ]
+		[ "$(cat "$(v1_dir "$id" memory)/memory.limit_in_bytes")" = 134217728 ]
+	else
+		d=$(jq -r '.cgroupPaths.unified' "$HUSK_ROOT/$id/state.json")
+		[ "$(cat "$d/cpu.max")" = "50000 100000" ]
+		[ "$(cat "$d/pids.max")" = 50 ]
+		[ "$(cat "$d/memory.max")" = 134217728 ]
+	fi
 }
