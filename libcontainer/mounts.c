@@ -226,7 +226,8 @@ static int mount_fs(int rootfd, const struct hk_mount *m, const char *dest,
   }
   if (mount(m->source ? m->source : type, dp, type, o->flags & ~MS_REMOUNT, data) == 0)
     return 0;
-  if (errno == EPERM && ctx->in_userns && (strcmp(type, "sysfs") == 0 || strcmp(type, "cgroup2") == 0)) {
+  if (errno == EPERM && ctx->in_userns &&
+      (strcmp(type, "sysfs") == 0 || strcmp(type, "cgroup2") == 0)) {
     /* Not ours to mount in a user namespace without its own network
      * namespace: show the host's instead, read-only. */
     const char *host = strcmp(type, "sysfs") == 0 ? "/sys" : "/sys/fs/cgroup";
@@ -362,8 +363,8 @@ static int mount_cgroup_v1(int rootfd, const char *dest, const struct hk_mount_o
   return 0;
 }
 
-int hk_mount_apply(int rootfd, const struct hk_mount_ctx *ctx, const struct hk_mount *m,
-                   size_t idx, hk_error_t **err)
+int hk_mount_apply(int rootfd, const struct hk_mount_ctx *ctx, const struct hk_mount *m, size_t idx,
+                   hk_error_t **err)
 {
   struct hk_mount_opts o;
   _cleanup_free_ char *dest = NULL;

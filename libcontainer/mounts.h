@@ -27,8 +27,8 @@ struct hk_mount_ctx {
 };
 
 /* Mount m (config.mounts[idx]) below rootfd. */
-int hk_mount_apply(int rootfd, const struct hk_mount_ctx *ctx, const struct hk_mount *m,
-                   size_t idx, hk_error_t **err);
+int hk_mount_apply(int rootfd, const struct hk_mount_ctx *ctx, const struct hk_mount *m, size_t idx,
+                   hk_error_t **err);
 
 /* Remount the bind mount at fd with flags, adding the flags a user namespace
  * keeps locked when the plain remount is refused. */
