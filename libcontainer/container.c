@@ -393,6 +393,10 @@ static int make_cgroup(struct launch *l, const struct hk_create_opts *o, hk_erro
   };
   hk_error_t *e = NULL;
 
+  if (o->no_cgroup) {
+    hk_debug("--cgroup-manager disabled: no cgroup, linux.resources ignored");
+    return 0;
+  }
   if (hk_cgroup_create(&req, res, &l->cg, &e) < 0) {
     /* Without root, cgroupfs is usually not ours: go on without a cgroup
      * unless the config asks for limits (as runc does when rootless). */

@@ -158,3 +158,30 @@ v1_dir() {
 		[ "$(cat "$d/memory.max")" = 134217728 ]
 	fi
 }
+
+@test "compat: --cgroup-manager disabled makes and joins no cgroup (podman --cgroups=disabled)" {
+	local id pid
+	id=$(cid nocg)
+	set_args sleep 1000
+	hrun --cgroup-manager disabled run -d --bundle "$BUNDLE" "$id"
+	assert_success
+	pid=$(husk state "$id" | jq .pid)
+	[ "$(jq '.cgroupPaths // {} | length' "$HUSK_ROOT/$id/state.json")" -eq 0 ]
+	# It stays where husk was, like this shell.
+	[ "$(cat "/proc/$pid/cgroup")" = "$(cat /proc/self/cgroup)" ]
+	run husk pause "$id"
+	assert_failure
+	assert_output --partial "has no cgroup"
+	run husk exec "$id" echo still-works
+	assert_success
+	assert_output still-works
+	run husk --cgroup-manager cgroupfs list -q
+	assert_success
+	assert_output "$id"
+}
+
+@test "compat: --cgroup-manager refuses an unknown manager" {
+	run husk --cgroup-manager nope list
+	assert_failure
+	assert_output 'husk: --cgroup-manager: expected cgroupfs, systemd or disabled, got "nope"'
+}
