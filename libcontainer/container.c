@@ -29,6 +29,7 @@
 #include "seccomp.h"
 #include "network.h"
 #include "overlay.h"
+#include "scheduling.h"
 #include "state.h"
 #include "sync.h"
 #include "terminal.h"
@@ -90,6 +91,11 @@ static int check_spec(struct launch *l, const struct hk_create_opts *o, hk_error
     return hk_error_wrap(err, "%s", l->config_path);
   if (hk_ns_plan_build(s->has_linux ? &s->linux_ : NULL, &l->plan, err) < 0)
     return hk_error_wrap(err, "%s", l->config_path);
+  if (s->has_linux && hk_sysctl_check(&s->linux_.sysctl, l->plan.new_flags | l->plan.join_flags,
+                                      l->config_path, err) < 0)
+    return -1;
+  if (hk_sched_check(&s->process, s->has_linux ? &s->linux_ : NULL, l->config_path, err) < 0)
+    return -1;
   if (!((l->plan.new_flags | l->plan.join_flags) & CLONE_NEWNS))
     return hk_error_plain(err, EINVAL, "%s: linux.namespaces: a mount namespace is required",
                          l->config_path);
@@ -273,6 +279,32 @@ static pid_t clone_init(struct launch *l, struct hk_init_args *a, uint64_t flags
   return pid;
 }
 
+/* Socket activation, as runc: when husk itself was given sockets
+ * (LISTEN_FDS=N with LISTEN_PID=our pid), fds 3..3+N-1 go to the container
+ * too, before the --preserve-fds ones, and its process gets LISTEN_FDS=N and
+ * LISTEN_PID=1. */
+static int listen_fds(struct launch *l)
+{
+  const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
+  struct hk_strv *env = &l->spec->process.env;
+  size_t n = 0;
+  char *end;
+  long v;
+
+  if (fds == NULL || pid == NULL || strtol(pid, &end, 10) != getpid() || *end)
+    return 0;
+  v = strtol(fds, &end, 10);
+  if (*end || v <= 0 || v > 4096)
+    return 0;
+  n = env->v ? env->len : 0;
+  env->v = hk_xrealloc(env->v, (n + 3) * sizeof(char *));
+  env->v[n++] = hk_xasprintf("LISTEN_FDS=%ld", v);
+  env->v[n++] = hk_xstrdup("LISTEN_PID=1");
+  env->v[n] = NULL;
+  env->len = n;
+  return (int)v;
+}
+
 static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error_t **err)
 {
   _cleanup_close_ int fifo = -1, console = -1;
@@ -289,7 +321,7 @@ static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error
       .no_pivot = o->no_pivot,
       .overlay = &l->overlay,
       .no_new_keyring = o->no_new_keyring,
-      .preserve_fds = o->preserve_fds,
+      .preserve_fds = o->preserve_fds + listen_fds(l),
       .console_fd = -1,
       .seccomp = l->seccomp,
   };
@@ -380,6 +412,64 @@ static void abandon(struct launch *l)
   }
 }
 
+#define CGROUP_RECORD "cgroup.record"
+
+/* What a create that crashes leaves must still be found by `delete
+ * --force`, which then has no state.json: the cgroup's directories are
+ * recorded in the state directory as soon as they exist ("KEY PATH" lines). */
+static int record_cgroup(int dirfd, const struct hk_cgroup *cg, hk_error_t **err)
+{
+  struct hk_kv_list kv = {0};
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  int r;
+
+  if (f == NULL)
+    return hk_error_make(err, errno, "open_memstream");
+  hk_cgroup_to_kv(cg, &kv);
+  for (size_t i = 0; i < kv.len; i++) {
+    fprintf(f, "%s %s\n", kv.items[i].key, kv.items[i].value);
+    free(kv.items[i].key);
+    free(kv.items[i].value);
+  }
+  free(kv.items);
+  fclose(f);
+  r = hk_write_file_atomic(dirfd, CGROUP_RECORD, buf, len, 0600, err);
+  free(buf);
+  return r;
+}
+
+static void remove_recorded_cgroup(int dirfd)
+{
+  _cleanup_close_ int fd = openat(dirfd, CGROUP_RECORD, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  _cleanup_free_ char *buf = NULL;
+  _cleanup_cgroup_ struct hk_cgroup *cg = NULL;
+  struct hk_kv_list kv = {0};
+  hk_error_t *e = NULL;
+  char *line, *save = NULL;
+  size_t len;
+
+  if (fd < 0 || hk_read_fd(fd, CGROUP_RECORD, 1 << 16, &buf, &len, NULL) < 0)
+    return;
+  kv.items = hk_xmalloc0((HK_CG_COUNT + 1) * sizeof(*kv.items));
+  for (line = strtok_r(buf, "\n", &save); line && kv.len <= HK_CG_COUNT;
+       line = strtok_r(NULL, "\n", &save)) {
+    char *sp = strchr(line, ' ');
+    if (sp == NULL)
+      continue;
+    *sp = '\0';
+    kv.items[kv.len].key = line;
+    kv.items[kv.len++].value = sp + 1;
+  }
+  if (hk_cgroup_from_kv(&kv, &cg, &e) < 0 || hk_cgroup_signal_all(cg, SIGKILL, &e) < 0 ||
+      hk_cgroup_destroy(cg, &e) < 0) {
+    hk_warn("cleanup: %s", e->msg);
+    hk_error_free(e);
+  }
+  free(kv.items);
+}
+
 /* The container's cgroup, with its resources, before any of its code. */
 static int make_cgroup(struct launch *l, const struct hk_create_opts *o, hk_error_t **err)
 {
@@ -409,6 +499,8 @@ static int make_cgroup(struct launch *l, const struct hk_create_opts *o, hk_erro
     *err = e;
     return -1;
   }
+  if (record_cgroup(l->c->dirfd, l->cg, err) < 0)
+    return -1;
   return hk_cgroup_apply(l->cg, res, lx->devices, lx->devices_len, false, l->config_path, err);
 }
 
@@ -695,6 +787,7 @@ static int delete_container(const char *root, const char *id, bool force,
       hk_error_free(e);
       if (dirfd >= 0) { /* a create that crashed: its init died with it */
         return_net_devices(dirfd, -1, 0, 0);
+        remove_recorded_cgroup(dirfd);
         remove_overlay_dirs(dirfd, true);
       }
       return hk_rmtree_at(AT_FDCWD, dir, err);

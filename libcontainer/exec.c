@@ -27,6 +27,7 @@
 #include "log.h"
 #include "namespaces.h"
 #include "process.h"
+#include "scheduling.h"
 #include "seccomp.h"
 #include "state.h"
 #include "sync.h"
@@ -165,7 +166,9 @@ static void __attribute__((noreturn)) exec_process(const struct exec_child *x)
     _exit(1);
   if (p->terminal && (setsid() < 0 || hk_terminal_setup(x->console_fd, p, &err) < 0))
     goto fail;
-  if (hk_rlimits_apply(p, &err) < 0)
+  if (hk_rlimits_apply(p, &err) < 0 || hk_sched_apply(p, NULL, &err) < 0)
+    goto fail;
+  if (p->has_exec_cpu_affinity && hk_sched_affinity(p->exec_cpu_affinity.final, &err) < 0)
     goto fail;
   if (p->cwd && chdir(p->cwd) < 0) {
     hk_error_make(&err, errno, "process.cwd: chdir `%s`", p->cwd);
@@ -205,7 +208,9 @@ static void __attribute__((noreturn)) exec_joiner(const struct exec_child *x)
 
   /* Into the container's cgroup while our paths are still the host's;
    * G inherits it. */
-  if (x->cg && hk_cgroup_enter(x->cg, 0, &err) < 0) {
+  if ((x->p->has_exec_cpu_affinity &&
+       hk_sched_affinity(x->p->exec_cpu_affinity.initial, &err) < 0) ||
+      (x->cg && hk_cgroup_enter(x->cg, 0, &err) < 0)) {
     hk_sync_send_error(x->sync_fd, err);
     _exit(1);
   }
@@ -334,6 +339,8 @@ int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **er
     return hk_error_wrap(err, "%s", c->state->config_path);
   }
   r = build_process(o, spec, &p, err);
+  if (r == 0)
+    r = hk_sched_check(p, NULL, o->process_file ? o->process_file : "exec", err);
   if (r == 0 && p->terminal && o->console_socket == NULL)
     r = hk_error_plain(err, EINVAL, "exec: a terminal (-t) needs --console-socket");
   if (r == 0 && p->terminal && (console = hk_console_socket_connect(o->console_socket, err)) < 0)

@@ -19,6 +19,7 @@
 #include "network.h"
 #include "process.h"
 #include "rootfs.h"
+#include "scheduling.h"
 #include "sync.h"
 #include "terminal.h"
 #include "utils.h"
@@ -230,7 +231,8 @@ static int build_container(struct init_ctx *ic, char **exe, hk_error_t **err)
                              : -1;
   if (set_names(spec, a->plan, err) < 0)
     return -1;
-  if (hk_rlimits_apply(p, err) < 0 || set_oom_score_adj(p, err) < 0)
+  if (hk_rlimits_apply(p, err) < 0 || set_oom_score_adj(p, err) < 0 ||
+      hk_sched_apply(p, spec->has_linux ? &spec->linux_ : NULL, err) < 0)
     return -1;
   if (p->cwd && chdir(p->cwd) < 0)
     return hk_error_make(err, errno, "process.cwd: chdir `%s`", p->cwd);

@@ -454,3 +454,20 @@ sleeper() {
 	[[ "$output" == *"--systemd-cgroup"*"systemd"* ]]
 	[ ! -e "$HUSK_ROOT/$id" ]
 }
+
+@test "cgroups: delete --force removes the cgroup of a create that crashed" {
+	sleeper '{"pids": {"limit": 10}}'
+	# The hook kills husk (its parent) once the cgroup exists.
+	update_config '.hooks.createRuntime = [{"path": "/bin/sh", "args": ["sh", "-c", "kill -9 $PPID"]}]'
+	id=$(cid crash)
+	hrun create "$id"
+	[ "$status" -ne 0 ]
+	[ ! -e "$HUSK_ROOT/$id/state.json" ]
+	dirs=$(awk '{print $2}' "$HUSK_ROOT/$id/cgroup.record")
+	[ -n "$dirs" ]
+	for d in $dirs; do [ -d "$d" ]; done
+	run husk delete --force "$id"
+	[ "$status" -eq 0 ]
+	for d in $dirs; do [ ! -e "$d" ] || fail "$d left"; done
+	[ ! -e "$HUSK_ROOT/$id" ]
+}
