@@ -251,7 +251,7 @@ teardown() {
 }
 
 @test "docker: --read-only makes the root read-only" {
-	run dk_run --rm --read-only --tmpfs /tmp "$IMAGE" sh -c 'touch /tmp/x && echo tmp-ok; touch /x'
+	run dk_run --rm --read-only --tmpfs /tmp "$IMAGE" sh -c 'exec 2>&1; touch /tmp/x && echo tmp-ok; touch /x'
 	assert_failure
 	assert_line --index 0 tmp-ok
 	assert_output --partial "Read-only file system"
@@ -266,7 +266,7 @@ teardown() {
 }
 
 @test "docker: the sysctls Docker sets on every container, with /proc/sys read-only" {
-	run dk_run --rm "$IMAGE" sh -c 'cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/net/ipv4/ping_group_range
+	run dk_run --rm "$IMAGE" sh -c 'exec 2>&1; cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/net/ipv4/ping_group_range
 		echo 1 > /proc/sys/net/ipv4/ip_forward'
 	assert_failure
 	assert_line --index 0 0

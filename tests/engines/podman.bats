@@ -251,7 +251,7 @@ teardown() {
 }
 
 @test "podman: --read-only makes the root read-only, with a writable /tmp" {
-	run pm run --rm --read-only "$IMAGE" sh -c 'touch /tmp/x && echo tmp-ok; touch /x'
+	run pm run --rm --read-only "$IMAGE" sh -c 'exec 2>&1; touch /tmp/x && echo tmp-ok; touch /x'
 	assert_failure
 	assert_line --index 0 tmp-ok
 	assert_output --partial "Read-only file system"
@@ -266,7 +266,7 @@ teardown() {
 
 @test "podman: --sysctl is written although /proc/sys is read-only" {
 	run pm run --rm --sysctl net.ipv4.ping_group_range="0 1000" "$IMAGE" sh -c \
-		'cat /proc/sys/net/ipv4/ping_group_range; echo 1 > /proc/sys/net/ipv4/ip_forward'
+		'exec 2>&1; cat /proc/sys/net/ipv4/ping_group_range; echo 1 > /proc/sys/net/ipv4/ip_forward'
 	assert_failure
 	assert_line --index 0 --regexp '^0[[:space:]]+1000$'
 	assert_output --partial "Read-only file system"
