@@ -182,10 +182,10 @@ teardown() {
 @test "docker: kill -s delivers the signal, stop ends with SIGTERM, kill with SIGKILL" {
 	dk_run -d --name c1 "$IMAGE" sh -c \
 		'trap "echo got-hup" HUP; trap "echo got-term; exit 0" TERM; echo ready; while :; do sleep 0.2; done' >/dev/null
-	retry 50 0.1 sh -c "docker -H 'unix://$DK_DIR/docker.sock' logs c1 | grep -q ready"
+	retry 200 0.1 sh -c "docker -H 'unix://$DK_DIR/docker.sock' logs c1 | grep -q ready"
 	run dk kill -s HUP c1
 	assert_success
-	retry 50 0.1 sh -c "docker -H 'unix://$DK_DIR/docker.sock' logs c1 | grep -q got-hup"
+	retry 200 0.1 sh -c "docker -H 'unix://$DK_DIR/docker.sock' logs c1 | grep -q got-hup"
 	run dk stop -t 30 c1
 	assert_success
 	[ "$(dk inspect --format '{{.State.ExitCode}}' c1)" = 0 ]

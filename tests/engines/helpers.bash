@@ -149,8 +149,8 @@ check_gone() {
 		[ ! -e "$root/$id" ] || leaks+="husk state left: $root/$id"$'\n'
 	done
 	if [ $# -gt 0 ]; then
-		retry 50 0.1 leftover_cgroups "$@" || leaks+="cgroups left: $output"$'\n'
-		retry 50 0.1 leftover_processes "$@" || leaks+="processes left: $output"$'\n'
+		retry 100 0.1 leftover_cgroups "$@" || leaks+="cgroups left: $output"$'\n'
+		retry 100 0.1 leftover_processes "$@" || leaks+="processes left: $output"$'\n'
 		mounts=$(grep -F "$(printf '%s\n' "$@")" /proc/self/mountinfo || true)
 		[ -z "$mounts" ] || leaks+="mounts left: $mounts"$'\n'
 	fi

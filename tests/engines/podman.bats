@@ -188,10 +188,10 @@ teardown() {
 @test "podman: kill -s delivers the signal, stop ends with SIGTERM, kill with SIGKILL" {
 	pm_detached --name c1 "$IMAGE" sh -c \
 		'trap "echo got-usr1" USR1; trap "echo got-term; exit 0" TERM; echo ready; while :; do sleep 0.2; done'
-	retry 50 0.1 sh -c "'$PM_DIR/podman' logs c1 | grep -q ready"
+	retry 200 0.1 sh -c "'$PM_DIR/podman' logs c1 | grep -q ready"
 	run pm kill -s USR1 c1
 	assert_success
-	retry 50 0.1 sh -c "'$PM_DIR/podman' logs c1 | grep -q got-usr1"
+	retry 200 0.1 sh -c "'$PM_DIR/podman' logs c1 | grep -q got-usr1"
 	run pm stop -t 30 c1
 	assert_success
 	[ "$(pm inspect --format '{{.State.ExitCode}}' c1)" = 0 ]
