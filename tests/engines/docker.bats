@@ -142,7 +142,7 @@ teardown() {
 	assert_output ""
 }
 
-@test "docker: exec into a running container: output, exit status, exec -it with a tty" {
+@test "docker: exec into a running container: output, exit status, -e -w -u, a missing command, exec -it with a tty" {
 	dk_run -d --name c1 "$IMAGE" sleep 1000 >/dev/null
 	run dk exec c1 sh -c 'echo "in $(cat /proc/1/comm)"'
 	assert_success
@@ -152,6 +152,11 @@ teardown() {
 	run dk exec c1 tty
 	assert_failure
 	assert_output "not a tty"
+	run dk exec c1 /nope
+	assert_failure 126
+	assert_output --partial 'exec: "/nope": no such file or directory'
+	run dk exec -e FOO=bar -w /tmp -u 65534 c1 sh -c 'echo "$FOO $(pwd) $(id -u)"'
+	assert_output "bar /tmp 65534"
 	tty_run docker -H "unix://$DK_DIR/docker.sock" exec -it c1 sh -c 'tty; echo done'
 	assert_success
 	assert_output --regexp '/dev/pts/[0-9]+'

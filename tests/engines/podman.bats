@@ -149,7 +149,7 @@ teardown() {
 	assert_output ""
 }
 
-@test "podman: exec into a running container: output, exit status, exec -it with a tty" {
+@test "podman: exec into a running container: output, exit status, -e -w -u, a missing command, exec -it with a tty" {
 	pm_detached --name c1 "$IMAGE" sleep 1000
 	run pm exec c1 sh -c 'echo "in $(cat /proc/1/comm)"'
 	assert_success
@@ -159,6 +159,11 @@ teardown() {
 	run pm exec c1 sh -c 'tty'
 	assert_failure
 	assert_output "not a tty"
+	run -127 pm exec c1 /nope
+	assert_failure 127
+	assert_output --partial 'exec: "/nope": no such file or directory'
+	run pm exec -e FOO=bar -w /tmp -u 65534 c1 sh -c 'echo "$FOO $(pwd) $(id -u)"'
+	assert_output "bar /tmp 65534"
 	tty_run "$PM_DIR/podman" exec -it c1 sh -c 'tty; echo done'
 	assert_success
 	assert_output --regexp '/dev/pts/[0-9]+'
