@@ -551,15 +551,37 @@ static int check_device_rules(const struct hk_resources *res, const char *what,
   return 0;
 }
 
-int hk_cgroup_apply(struct hk_cgroup *cg, const struct hk_resources *res,
+/* Values of 0 that mean "not set", as runc reads them: Docker sends every
+ * field it knows (`docker update --memory` comes with cpu quota, period,
+ * realtime values and the pids limit at 0), and they must leave the
+ * cgroup's values alone.  Shares, weights, memory limits and swap at 0 are
+ * skipped where they are written. */
+static struct hk_resources zero_is_unset(const struct hk_resources *res)
+{
+  struct hk_resources r = *res;
+
+  r.cpu.has_quota = r.cpu.has_quota && r.cpu.quota != 0;
+  r.cpu.has_period = r.cpu.has_period && r.cpu.period != 0;
+  r.cpu.has_realtime_runtime = r.cpu.has_realtime_runtime && r.cpu.realtime_runtime != 0;
+  r.cpu.has_realtime_period = r.cpu.has_realtime_period && r.cpu.realtime_period != 0;
+  r.memory.has_kernel = r.memory.has_kernel && r.memory.kernel != 0;
+  r.memory.has_kernel_tcp = r.memory.has_kernel_tcp && r.memory.kernel_tcp != 0;
+  r.has_pids = r.has_pids && r.pids_limit != 0;
+  return r;
+}
+
+int hk_cgroup_apply(struct hk_cgroup *cg, const struct hk_resources *given,
                     const struct hk_device *devs, size_t ndevs, bool update, const char *what,
                     hk_error_t **err)
 {
   _cleanup_free_ struct hk_device_cgroup *all = NULL;
   struct hk_cg_rules rules = {0};
+  struct hk_resources unzeroed;
+  const struct hk_resources *res = &unzeroed;
 
-  if (res == NULL)
+  if (given == NULL)
     return 0;
+  unzeroed = zero_is_unset(given);
   if (check_values(res, what, err) < 0 || check_device_rules(res, what, err) < 0)
     return -1;
   /* No rule at all leaves the devices cgroup as it was (all allowed on
