@@ -10,10 +10,15 @@ packages=(
 	# fuzzing and sanitizers
 	clang libclang-rt-14-dev
 	# tests and demo bundles
-	busybox-static jq bats bats-assert bats-support
+	busybox-static jq bats bats-assert bats-support strace
 	iproute2 util-linux procps coreutils findutils
-	# terminal tests (tty.bats); util-linux above gives script(1)
+	# terminal tests (tty.bats); script(1) is in bsdutils, always installed
 	tmux
+	# tests/engines: Podman (with conmon) and Docker (with containerd) run
+	# husk; script(1), for their -it, is in bsdutils, always installed.
+	# On a host running systemd, docker.io's postinst starts the system
+	# dockerd; the tests start their own either way.
+	podman conmon docker.io containerd
 )
 
 missing=()

@@ -192,15 +192,19 @@ static bool path_is_plain(const char *p)
 }
 
 /* The path below a hierarchy's root: absolute paths as given, relative ones
- * below our own cgroup there (as runc); no path means <own>/<id>. */
+ * below our own cgroup there (as runc).  No path means /<id>, as crun: on
+ * cgroup v2 a cgroup below ours could get no controllers, since ours holds
+ * a process (husk itself) and v2 allows no controllers below those. */
 static char *below_root(const struct hk_cgroup_request *req, const char *own)
 {
   const char *p = req->cgroups_path;
-  if (p && p[0] == '/')
+  if (p == NULL)
+    return hk_xasprintf("/%s", req->id);
+  if (p[0] == '/')
     return hk_xstrdup(p);
   if (own == NULL || strcmp(own, "/") == 0)
     own = "";
-  return hk_xasprintf("%s/%s", own, p ? p : req->id);
+  return hk_xasprintf("%s/%s", own, p);
 }
 
 static int check_request(const struct hk_cgroup_request *req, hk_error_t **err)
@@ -379,8 +383,13 @@ static int v2_enable(const char *root, const char *rel, unsigned want, hk_error_
       if ((avail & (1u << c)) && !has_word(cur, v2_names[c]))
         snprintf(buf + n, sizeof(buf) - n, "%s+%s", n ? " " : "", v2_names[c]);
     }
-    if (buf[0] && hk_cg_write(dir, "cgroup.subtree_control", buf, err) < 0)
+    if (buf[0] && hk_cg_write(dir, "cgroup.subtree_control", buf, err) < 0) {
+      if ((*err)->code == EBUSY)
+        return hk_error_wrap(err, "enable cgroup v2 controllers in `%s`, which holds processes "
+                             "(cgroup v2 allows no controllers below a cgroup with processes: "
+                             "use an absolute linux.cgroupsPath outside it)", dir);
       return hk_error_wrap(err, "enable cgroup v2 controllers");
+    }
     while (*s == '/')
       s++;
     next = s + strcspn(s, "/");
@@ -542,15 +551,37 @@ static int check_device_rules(const struct hk_resources *res, const char *what,
   return 0;
 }
 
-int hk_cgroup_apply(struct hk_cgroup *cg, const struct hk_resources *res,
+/* Values of 0 that mean "not set", as runc reads them: Docker sends every
+ * field it knows (`docker update --memory` comes with cpu quota, period,
+ * realtime values and the pids limit at 0), and they must leave the
+ * cgroup's values alone.  Shares, weights, memory limits and swap at 0 are
+ * skipped where they are written. */
+static struct hk_resources zero_is_unset(const struct hk_resources *res)
+{
+  struct hk_resources r = *res;
+
+  r.cpu.has_quota = r.cpu.has_quota && r.cpu.quota != 0;
+  r.cpu.has_period = r.cpu.has_period && r.cpu.period != 0;
+  r.cpu.has_realtime_runtime = r.cpu.has_realtime_runtime && r.cpu.realtime_runtime != 0;
+  r.cpu.has_realtime_period = r.cpu.has_realtime_period && r.cpu.realtime_period != 0;
+  r.memory.has_kernel = r.memory.has_kernel && r.memory.kernel != 0;
+  r.memory.has_kernel_tcp = r.memory.has_kernel_tcp && r.memory.kernel_tcp != 0;
+  r.has_pids = r.has_pids && r.pids_limit != 0;
+  return r;
+}
+
+int hk_cgroup_apply(struct hk_cgroup *cg, const struct hk_resources *given,
                     const struct hk_device *devs, size_t ndevs, bool update, const char *what,
                     hk_error_t **err)
 {
   _cleanup_free_ struct hk_device_cgroup *all = NULL;
   struct hk_cg_rules rules = {0};
+  struct hk_resources unzeroed;
+  const struct hk_resources *res = &unzeroed;
 
-  if (res == NULL)
+  if (given == NULL)
     return 0;
+  unzeroed = zero_is_unset(given);
   if (check_values(res, what, err) < 0 || check_device_rules(res, what, err) < 0)
     return -1;
   /* No rule at all leaves the devices cgroup as it was (all allowed on

@@ -496,6 +496,10 @@ static int make_cgroup(struct launch *l, const struct hk_create_opts *o, hk_erro
   };
   hk_error_t *e = NULL;
 
+  if (o->no_cgroup) {
+    hk_debug("--cgroup-manager disabled: no cgroup, linux.resources ignored");
+    return 0;
+  }
   if (hk_cgroup_create(&req, res, &l->cg, &e) < 0) {
     /* Without root, cgroupfs is usually not ours: go on without a cgroup
      * unless the config asks for limits (as runc does when rootless). */
@@ -600,12 +604,14 @@ static int start_loaded(struct hk_container *c, const struct hk_spec *spec, hk_e
   if (strcmp(c->state->status, "created") != 0)
     return hk_error_plain(err, EINVAL, "cannot start container \"%s\": it is %s", c->id,
                          c->state->status);
-  fifo = openat(c->dirfd, HK_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fifo < 0)
-    return hk_error_make(err, errno, "container \"%s\": open exec fifo", c->id);
+  /* Pin init first: opening the fifo lets it exec, and a short-lived
+   * process may be gone before we look for it. */
   pidfd = pidfd_open_checked(c->state, err);
   if (pidfd < 0)
     return -1;
+  fifo = openat(c->dirfd, HK_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fifo < 0)
+    return hk_error_make(err, errno, "container \"%s\": open exec fifo", c->id);
   pfd[0] = (struct pollfd){.fd = fifo, .events = POLLIN};
   pfd[1] = (struct pollfd){.fd = pidfd, .events = POLLIN};
   for (;;) {

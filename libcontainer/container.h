@@ -20,6 +20,7 @@ struct hk_create_opts {
   bool no_new_keyring;
   int preserve_fds;
   bool systemd_cgroup;
+  bool no_cgroup; /* make and join no cgroup; linux.resources is ignored */
   bool detach; /* run -d */
   bool keep;   /* run --keep: leave the state after the container exits */
   /* --overlay[=DIR] and --layer DIR (top first, NULL-terminated): when set,

@@ -200,6 +200,7 @@ static int build_container(struct init_ctx *ic, char **exe, hk_error_t **err)
       .no_pivot = a->no_pivot,
       .overlay = a->overlay,
       .in_userns = (a->plan->new_flags | a->plan->join_flags) & CLONE_NEWUSER,
+      .own_cgroupns = (a->plan->new_flags | a->plan->join_flags) & CLONE_NEWCGROUP,
       .before_enter = create_hooks,
       .data = ic,
   };

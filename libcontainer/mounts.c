@@ -200,7 +200,7 @@ static int mount_bind(int rootfd, const char *bundle, const struct hk_mount *m,
 /* A "cgroup" mount: cgroup2 where the host is unified, else a tmpfs with one
  * v1 hierarchy per controller, as runc lays it out. */
 static int mount_cgroup_v1(int rootfd, const char *dest, const struct hk_mount_opts *o,
-                           hk_error_t **err);
+                           bool own_cgroupns, hk_error_t **err);
 
 /* tmpcopyup: copy what the covered directory `from` held into the new tmpfs
  * `to`.  Both are descriptors, and nothing is followed: the rootfs is the
@@ -286,8 +286,9 @@ static int copy_tree(int from, int to, int depth, hk_error_t **err)
   return r;
 }
 
-static int mount_fs(int rootfd, const char *bundle, const struct hk_mount *m, const char *dest,
-                    const struct hk_mount_opts *o, bool in_userns, int *dfd, hk_error_t **err)
+static int mount_fs(int rootfd, const struct hk_mount *m, const char *dest,
+                    const struct hk_mount_opts *o, const struct hk_mount_ctx *ctx, int *dfd,
+                    hk_error_t **err)
 {
   char dp[HK_FD_PATH_MAX];
   const char *type = m->type, *data = o->data;
@@ -297,7 +298,7 @@ static int mount_fs(int rootfd, const char *bundle, const struct hk_mount *m, co
     return hk_error_plain(err, EINVAL, "missing type");
   /* Its directories are host paths, relative ones from the bundle. */
   if (strcmp(type, "overlay") == 0) {
-    if (hk_overlay_mount_data(o->data, bundle, &overlay_data, err) < 0)
+    if (hk_overlay_mount_data(o->data, ctx->bundle, &overlay_data, err) < 0)
       return -1;
     data = overlay_data;
   }
@@ -308,7 +309,7 @@ static int mount_fs(int rootfd, const char *bundle, const struct hk_mount *m, co
   if (strcmp(type, "cgroup") == 0) {
     struct statvfs sv;
     if (statvfs("/sys/fs/cgroup/cgroup.controllers", &sv) < 0)
-      return mount_cgroup_v1(rootfd, dest, o, err);
+      return mount_cgroup_v1(rootfd, dest, o, ctx->own_cgroupns, err);
     type = "cgroup2";
   }
   if (o->tmpcopyup && strcmp(type, "tmpfs") != 0)
@@ -337,7 +338,8 @@ static int mount_fs(int rootfd, const char *bundle, const struct hk_mount *m, co
   }
   if (mount(m->source ? m->source : type, dp, type, o->flags & ~MS_REMOUNT, data) == 0)
     return 0;
-  if (errno == EPERM && in_userns && (strcmp(type, "sysfs") == 0 || strcmp(type, "cgroup2") == 0)) {
+  if (errno == EPERM && ctx->in_userns &&
+      (strcmp(type, "sysfs") == 0 || strcmp(type, "cgroup2") == 0)) {
     /* Not ours to mount in a user namespace without its own network
      * namespace: show the host's instead, read-only. */
     const char *host = strcmp(type, "sysfs") == 0 ? "/sys" : "/sys/fs/cgroup";
@@ -351,53 +353,130 @@ static int mount_fs(int rootfd, const char *bundle, const struct hk_mount *m, co
   return hk_error_make(err, errno, "mount %s", type);
 }
 
+/* Is the n bytes at w one of the comma-separated items of list? */
+static bool list_has(const char *list, const char *w, size_t n)
+{
+  for (const char *o = list;;) {
+    size_t len = strcspn(o, ",");
+    if (len == n && strncmp(o, w, n) == 0)
+      return true;
+    if (o[len] == '\0')
+      return false;
+    o += len + 1;
+  }
+}
+
+/* Do a mount's super options hold every controller of `ctrl` ("cpu,cpuacct",
+ * "name=systemd")? */
+static bool has_controllers(const char *opts, const char *ctrl)
+{
+  for (const char *c = ctrl;;) {
+    size_t len = strcspn(c, ",");
+    if (!list_has(opts, c, len))
+      return false;
+    if (c[len] == '\0')
+      return true;
+    c += len + 1;
+  }
+}
+
+/* Where the host shows the cgroup `path` of hierarchy `ctrl` ("" for
+ * cgroup2): from the first mount of that hierarchy whose root holds it. */
+static char *cgroup_host_dir(const char *ctrl, const char *path)
+{
+  _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+  _cleanup_free_ char *line = NULL;
+  size_t cap = 0;
+
+  while (f && getline(&line, &cap, f) > 0) {
+    char root[4096], mnt[4096], fstype[64], opts[1024];
+    const char *sep = strstr(line, " - ");
+    size_t rl;
+
+    if (sep == NULL || sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2 ||
+        sscanf(sep + 3, "%63s %*s %1023s", fstype, opts) != 2)
+      continue;
+    if (ctrl[0] ? strcmp(fstype, "cgroup") != 0 || !has_controllers(opts, ctrl)
+                : strcmp(fstype, "cgroup2") != 0)
+      continue;
+    rl = strcmp(root, "/") == 0 ? 0 : strlen(root);
+    if (strncmp(path, root, rl) != 0 || (path[rl] != '/' && path[rl] != '\0'))
+      continue;
+    return hk_xasprintf("%s%s", mnt, path + rl);
+  }
+  return NULL;
+}
+
+/* One hierarchy below the tmpfs: a fresh cgroup mount in the container's
+ * own cgroup namespace (its root is the container's cgroup), else a bind
+ * of the container's cgroup directory, as runc does, so that the host's
+ * tree stays out of sight. */
+static int mount_cgroup_hierarchy(int rootfd, const char *sub, const char *ctrl, const char *path,
+                                  unsigned long flags, bool own_cgroupns, hk_error_t **err)
+{
+  _cleanup_close_ int sfd = hk_path_open_in_root(rootfd, sub, HK_PATH_CREATE_DIR, err);
+  _cleanup_free_ char *host = NULL;
+  const char *fstype = ctrl[0] ? "cgroup" : "cgroup2";
+  char sp[HK_FD_PATH_MAX];
+
+  if (sfd < 0)
+    return -1;
+  hk_fd_path(sp, sfd);
+  if (own_cgroupns) {
+    if (mount(fstype, sp, fstype, flags, ctrl[0] ? ctrl : NULL) < 0)
+      return hk_error_make(err, errno, "mount %s `%s`", fstype, sub);
+    return 0;
+  }
+  host = cgroup_host_dir(ctrl, path);
+  if (host == NULL)
+    return hk_error_plain(err, ENOENT, "no mount of the %s hierarchy holds `%s`",
+                          ctrl[0] ? ctrl : "cgroup2", path);
+  if (mount(host, sp, NULL, MS_BIND, NULL) < 0)
+    return hk_error_make(err, errno, "bind `%s` on `%s`", host, sub);
+  if (reopen_dest(rootfd, sub, &sfd, err) < 0 || hk_remount_bind(sfd, flags, err) < 0)
+    return hk_error_wrap(err, "`%s`", sub);
+  return 0;
+}
+
 static int mount_cgroup_v1(int rootfd, const char *dest, const struct hk_mount_opts *o,
-                           hk_error_t **err)
+                           bool own_cgroupns, hk_error_t **err)
 {
   _cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
   char line[4096], dp[HK_FD_PATH_MAX];
   _cleanup_close_ int dfd = hk_path_open_in_root(rootfd, dest, HK_PATH_CREATE_DIR, err);
+  unsigned long flags = (o->flags & ~MS_REMOUNT) | MS_NOSUID | MS_NODEV | MS_NOEXEC;
 
   if (dfd < 0)
     return -1;
+  if (f == NULL)
+    return hk_error_make(err, errno, "open /proc/self/cgroup");
   hk_fd_path(dp, dfd);
   if (mount("tmpfs", dp, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
     return hk_error_make(err, errno, "mount tmpfs");
   if (reopen_dest(rootfd, dest, &dfd, err) < 0)
     return -1;
-  while (f && fgets(line, sizeof(line), f)) {
+  while (fgets(line, sizeof(line), f)) {
     char *ctrl = strchr(line, ':'), *end;
-    _cleanup_free_ char *sub = NULL, *opts = NULL;
-    _cleanup_close_ int sfd = -1;
-    char sp[HK_FD_PATH_MAX];
-    const char *name, *fstype = "cgroup";
+    _cleanup_free_ char *sub = NULL;
+    const char *name;
 
     if (ctrl == NULL || (end = strchr(++ctrl, ':')) == NULL)
       continue;
-    *end = '\0';
-    if (*ctrl == '\0') { /* the v2 hierarchy of a hybrid host */
-      name = "unified";
-      fstype = "cgroup2";
-    } else {
-      name = strncmp(ctrl, "name=", 5) == 0 ? ctrl + 5 : ctrl;
-      opts = hk_xstrdup(ctrl);
-    }
+    *end++ = '\0';
+    end[strcspn(end, "\n")] = '\0';
+    /* An empty controller list is the v2 hierarchy of a hybrid host. */
+    name = ctrl[0] == '\0' ? "unified" : strncmp(ctrl, "name=", 5) == 0 ? ctrl + 5 : ctrl;
     sub = hk_xasprintf("%s/%s", dest, name);
-    sfd = hk_path_open_in_root(rootfd, sub, HK_PATH_CREATE_DIR, err);
-    if (sfd < 0)
+    if (mount_cgroup_hierarchy(rootfd, sub, ctrl, end, flags, own_cgroupns, err) < 0)
       return -1;
-    hk_fd_path(sp, sfd);
-    if (mount(fstype, sp, fstype, (o->flags & ~MS_REMOUNT) | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-              opts) < 0)
-      return hk_error_make(err, errno, "mount %s `%s`", fstype, sub);
   }
   if (o->flags & MS_RDONLY)
     return hk_remount_bind(dfd, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
   return 0;
 }
 
-int hk_mount_apply(int rootfd, const char *bundle, const struct hk_mount *m, size_t idx,
-                   bool in_userns, hk_error_t **err)
+int hk_mount_apply(int rootfd, const struct hk_mount_ctx *ctx, const struct hk_mount *m, size_t idx,
+                   hk_error_t **err)
 {
   struct hk_mount_opts o;
   _cleanup_free_ char *dest = NULL;
@@ -411,9 +490,9 @@ int hk_mount_apply(int rootfd, const char *bundle, const struct hk_mount *m, siz
   if (hk_mount_parse_options(m, &o, err) < 0)
     return hk_error_wrap(err, "mounts[%zu].options", idx);
   if (o.bind)
-    r = mount_bind(rootfd, bundle, m, dest, &o, &flags_done, &dfd, err);
+    r = mount_bind(rootfd, ctx->bundle, m, dest, &o, &flags_done, &dfd, err);
   else
-    r = mount_fs(rootfd, bundle, m, dest, &o, in_userns, &dfd, err);
+    r = mount_fs(rootfd, m, dest, &o, ctx, &dfd, err);
   if (r == 0 && o.propagation) {
     char dp[HK_FD_PATH_MAX];
     if (dfd >= 0 && reopen_dest(rootfd, dest, &dfd, err) < 0)

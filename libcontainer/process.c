@@ -95,6 +95,24 @@ static bool is_executable(const char *path, int *e)
   return true;
 }
 
+/* Engines turn these messages into the exit status of `docker run` and
+ * `podman run` by matching runc's (Go's) wording, in lower case: "no such
+ * file or directory" becomes 127, "permission denied" and "is a directory"
+ * 126. */
+static int exec_error(const char *arg0, int e, hk_error_t **err)
+{
+  switch (e) {
+  case ENOENT:
+    return hk_error_plain(err, e, "exec: \"%s\": no such file or directory", arg0);
+  case EACCES:
+    return hk_error_plain(err, e, "exec: \"%s\": permission denied", arg0);
+  case EISDIR:
+    return hk_error_plain(err, e, "exec: \"%s\": is a directory", arg0);
+  default:
+    return hk_error_make(err, e, "exec: \"%s\"", arg0);
+  }
+}
+
 int hk_exec_lookup(const struct hk_process *p, char **path, hk_error_t **err)
 {
   const char *arg0 = p->args.len ? p->args.v[0] : NULL;
@@ -105,7 +123,7 @@ int hk_exec_lookup(const struct hk_process *p, char **path, hk_error_t **err)
     return hk_error_plain(err, EINVAL, "process.args: must name an executable");
   if (strchr(arg0, '/')) {
     if (!is_executable(arg0, &e))
-      return hk_error_make(err, e, "exec: \"%s\"", arg0);
+      return exec_error(arg0, e, err);
     *path = hk_xstrdup(arg0);
     return 0;
   }
@@ -128,6 +146,6 @@ int hk_exec_lookup(const struct hk_process *p, char **path, hk_error_t **err)
     s = end + 1;
   }
   if (e == ENOENT)
-    return hk_error_make(err, 0, "exec: \"%s\": executable file not found in $PATH", arg0);
-  return hk_error_make(err, e, "exec: \"%s\"", arg0);
+    return hk_error_plain(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", arg0);
+  return exec_error(arg0, e, err);
 }

@@ -88,6 +88,8 @@ int hk_rootfs_setup(const struct hk_rootfs_opts *o, hk_error_t **err)
   const struct hk_spec *spec = o->spec;
   _cleanup_close_ int rootfd = -1;
   unsigned long prop = MS_SLAVE | MS_REC;
+  const struct hk_mount_ctx mc = {
+      .bundle = o->bundle, .in_userns = o->in_userns, .own_cgroupns = o->own_cgroupns};
 
   if (spec->has_linux && spec->linux_.rootfs_propagation &&
       propagation_flags(spec->linux_.rootfs_propagation, &prop, err) < 0)
@@ -103,7 +105,7 @@ int hk_rootfs_setup(const struct hk_rootfs_opts *o, hk_error_t **err)
   if (rootfd < 0)
     return hk_error_make(err, errno, "open rootfs `%s`", o->rootfs);
   for (size_t i = 0; i < spec->mounts_len; i++)
-    if (hk_mount_apply(rootfd, o->bundle, &spec->mounts[i], i, o->in_userns, err) < 0)
+    if (hk_mount_apply(rootfd, &mc, &spec->mounts[i], i, err) < 0)
       return -1;
   if (hk_devices_setup(rootfd, spec, dev_is_fresh(spec), o->in_userns, err) < 0)
     return -1;

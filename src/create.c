@@ -146,7 +146,8 @@ int husk_parse_create(const char *cmd, const char *help, bool is_run, int argc, 
 
 int husk_cmd_create(struct husk_global *g, int argc, char **argv)
 {
-  struct hk_create_opts o = {.root = g->root, .systemd_cgroup = g->systemd_cgroup};
+  struct hk_create_opts o = {
+      .root = g->root, .systemd_cgroup = g->systemd_cgroup, .no_cgroup = g->no_cgroup};
   hk_error_t *err = NULL;
   int r = husk_parse_create("create", usage, false, argc, argv, &o);
 

@@ -15,6 +15,7 @@ struct husk_global {
   const char *log_format;
   bool debug;
   bool systemd_cgroup;
+  bool no_cgroup; /* --cgroup-manager disabled */
   const char *rootless; /* true, false, auto */
 };
 

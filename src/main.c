@@ -44,6 +44,8 @@ static const char usage_head[] =
     "  --log-format text|json     format of log lines (default text)\n"
     "  --debug                    log debug lines\n"
     "  --systemd-cgroup           manage cgroups through systemd\n"
+    "  --cgroup-manager cgroupfs|systemd|disabled\n"
+    "                             cgroup manager (disabled: no cgroup at all)\n"
     "  --rootless true|false|auto rootless mode (default auto)\n"
     "  -v, --version              print the version\n"
     "  -h, --help                 print this help\n"
@@ -133,7 +135,29 @@ static int open_log(struct husk_global *g)
   return 0;
 }
 
-enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_ROOTLESS, OPT_CRIU };
+enum {
+  OPT_ROOT = 256,
+  OPT_LOG,
+  OPT_LOG_FORMAT,
+  OPT_DEBUG,
+  OPT_SYSTEMD,
+  OPT_CGROUP_MANAGER,
+  OPT_ROOTLESS,
+  OPT_CRIU
+};
+
+/* crun's --cgroup-manager, which Podman passes (as "disabled") to the
+ * runtimes listed in runtime_supports_nocgroup for --cgroups=disabled. */
+static int cgroup_manager(struct husk_global *g, const char *v)
+{
+  g->systemd_cgroup = strcmp(v, "systemd") == 0;
+  g->no_cgroup = strcmp(v, "disabled") == 0;
+  if (g->systemd_cgroup || g->no_cgroup || strcmp(v, "cgroupfs") == 0)
+    return 0;
+  fprintf(stderr, "husk: --cgroup-manager: expected cgroupfs, systemd or disabled, got \"%s\"\n",
+          v);
+  return -1;
+}
 
 int main(int argc, char **argv)
 {
@@ -143,6 +167,7 @@ int main(int argc, char **argv)
       {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
       {"debug", no_argument, NULL, OPT_DEBUG},
       {"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD},
+      {"cgroup-manager", required_argument, NULL, OPT_CGROUP_MANAGER},
       {"rootless", required_argument, NULL, OPT_ROOTLESS},
       {"criu", required_argument, NULL, OPT_CRIU},
       {"version", no_argument, NULL, 'v'},
@@ -169,6 +194,10 @@ int main(int argc, char **argv)
       break;
     case OPT_SYSTEMD:
       g.systemd_cgroup = true;
+      break;
+    case OPT_CGROUP_MANAGER:
+      if (cgroup_manager(&g, optarg) < 0)
+        return 1;
       break;
     case OPT_ROOTLESS:
       if (strcmp(optarg, "true") && strcmp(optarg, "false") && strcmp(optarg, "auto")) {

@@ -33,7 +33,8 @@ void husk_create_opts_free(struct hk_create_opts *o);
 
 int husk_cmd_run(struct husk_global *g, int argc, char **argv)
 {
-  struct hk_create_opts o = {.root = g->root, .systemd_cgroup = g->systemd_cgroup};
+  struct hk_create_opts o = {
+      .root = g->root, .systemd_cgroup = g->systemd_cgroup, .no_cgroup = g->no_cgroup};
   hk_error_t *err = NULL;
   int status = 0;
   int r = husk_parse_create("run", usage, true, argc, argv, &o);

@@ -1,6 +1,7 @@
 #!/bin/bash
 # The whole test suite: build, unit tests, bats against the normal build,
-# bats against an ASan+UBSan build, then the fuzzers for a minute.
+# Podman and Docker running the normal build (tests/engines), bats against
+# an ASan+UBSan build, then the fuzzers for a minute.
 #
 #   tests/run-all.sh            (as root, from anywhere in the tree)
 #
@@ -12,7 +13,7 @@
 #
 # Environment: HUSK_WORKDIR (scratch dir, default a new one under /tmp,
 # removed at the end unless KEEP_WORKDIR=1), FUZZ_SECONDS (default 60),
-# SKIP_ASAN=1, SKIP_FUZZ=1, BATS_FLAGS (extra bats options).
+# SKIP_ENGINES=1, SKIP_ASAN=1, SKIP_FUZZ=1, BATS_FLAGS (extra bats options).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -148,6 +149,13 @@ bats_suite() {
 		timeout -k 10 900 bats --tap ${BATS_FLAGS:-} "$src/tests/integration"
 }
 
+# Podman and Docker from Debian with husk as their runtime; each file sets
+# its engine up once and tears it down (about a minute and a half here).
+bats_engines() {
+	HUSK=$work/build/husk BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-300} \
+		timeout -k 10 900 bats --tap ${BATS_FLAGS:-} "$src/tests/engines"
+}
+
 # With the sanitizers, reports go to files so that teardown can pin each
 # one on the test that caused it (see HUSK_SANITIZER_LOGS in helpers.bash).
 bats_suite_asan() {
@@ -168,6 +176,11 @@ fi
 if step "build (normal)" build build; then
 	unit_tests
 	run_tap "integration tests (normal build)" bats_suite "$work/build/husk"
+	if [ "${SKIP_ENGINES:-0}" = 1 ]; then
+		note skip "engine tests (SKIP_ENGINES=1)"
+	else
+		run_tap "engine tests: Podman and Docker (normal build)" bats_engines
+	fi
 fi
 
 if [ "${SKIP_ASAN:-0}" = 1 ]; then
