@@ -158,10 +158,8 @@ static void __attribute__((noreturn)) exec_process(const struct exec_child *x)
     goto fail;
   if (hk_rlimits_apply(p, &err) < 0)
     goto fail;
-  if (p->cwd && chdir(p->cwd) < 0) {
-    hk_error_make(&err, errno, "process.cwd: chdir `%s`", p->cwd);
+  if (hk_process_chdir(p->cwd, &err) < 0)
     goto fail;
-  }
   umask(p->user.has_umask ? p->user.umask : 022);
   if (hk_user_apply(p, &err) < 0)
     goto fail;

@@ -194,8 +194,8 @@ static int build_container(struct init_ctx *ic, char **exe, hk_error_t **err)
     return -1;
   if (hk_rlimits_apply(p, err) < 0 || set_oom_score_adj(p, err) < 0)
     return -1;
-  if (p->cwd && chdir(p->cwd) < 0)
-    return hk_error_make(err, errno, "process.cwd: chdir `%s`", p->cwd);
+  if (hk_process_chdir(p->cwd, err) < 0)
+    return -1;
   umask(p->user.has_umask ? p->user.umask : 022);
   if (hk_user_apply(p, err) < 0)
     return -1;

@@ -2,13 +2,17 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "caps.h"
+#include "path.h"
 #include "process.h"
 #include "utils.h"
 
@@ -74,6 +78,29 @@ int hk_user_apply(const struct hk_process *p, hk_error_t **err)
     if (hk_caps_apply(&p->capabilities, err) < 0)
       return -1;
   }
+  return 0;
+}
+
+int hk_process_chdir(const char *cwd, hk_error_t **err)
+{
+  _cleanup_close_ int rootfd = -1, fd = -1;
+  char buf[PATH_MAX];
+
+  if (cwd == NULL)
+    return 0;
+  rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return hk_error_make(err, errno, "process.cwd: open /");
+  fd = hk_path_open_in_root(rootfd, cwd, HK_PATH_NO_CREATE, err);
+  if (fd < 0)
+    return hk_error_wrap(err, "process.cwd");
+  if (fchdir(fd) < 0)
+    return hk_error_make(err, errno, "process.cwd: chdir `%s`", cwd);
+  /* The kernel says "(unreachable)" (or ENOENT) for a directory outside
+   * the root: never run there, whatever led to it. */
+  if (syscall(SYS_getcwd, buf, sizeof(buf)) < 0 ? errno != ERANGE && errno != ENAMETOOLONG
+                                                 : buf[0] != '/')
+    return hk_error_plain(err, EPERM, "process.cwd: `%s` is outside the container's root", cwd);
   return 0;
 }
 
