@@ -24,6 +24,7 @@
 #include "init.h"
 #include "log.h"
 #include "namespaces.h"
+#include "process.h"
 #include "state.h"
 #include "sync.h"
 #include "terminal.h"
@@ -69,6 +70,11 @@ static int check_spec(struct launch *l, const struct hk_create_opts *o, hk_error
                          l->config_path);
   if (!s->has_root || s->root.path == NULL || s->root.path[0] == '\0')
     return hk_error_plain(err, EINVAL, "%s: root.path: missing", l->config_path);
+  if (s->process.has_oom_score_adj &&
+      (s->process.oom_score_adj < -1000 || s->process.oom_score_adj > 1000))
+    return hk_error_plain(err, EINVAL,
+                          "%s: process.oomScoreAdj: must be between -1000 and 1000, got %d",
+                          l->config_path, s->process.oom_score_adj);
   if (s->process.has_capabilities && hk_caps_validate(&s->process.capabilities, err) < 0)
     return hk_error_wrap(err, "%s", l->config_path);
   if (hk_ns_plan_build(s->has_linux ? &s->linux_ : NULL, &l->plan, err) < 0)
@@ -170,7 +176,8 @@ static int parent_sync(struct launch *l, const struct hk_create_opts *o, int fd,
     if (waitpid(l->child, &status, 0) == l->child)
       l->reaped_child = true;
   }
-  if (hk_sync_send_code(fd, HK_SYNC_CONFIGURED, l->init, err) < 0)
+  if (hk_oom_score_adj_apply(l->init, &l->spec->process, err) < 0 ||
+      hk_sync_send_code(fd, HK_SYNC_CONFIGURED, l->init, err) < 0)
     return -1;
   if (l->spec->hooks.prestart.len || l->spec->hooks.create_runtime.len) {
     struct hk_state st;

@@ -188,6 +188,9 @@ static void __attribute__((noreturn)) exec_joiner(const struct exec_child *x)
   hk_error_t *err = NULL;
   pid_t g;
 
+  /* Inherited by G: until its execve no process of the container may
+   * ptrace it or open its /proc/PID/fd (see init.c). */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (setns(x->pidfd, x->ns_flags) < 0) {
     if (errno == ESRCH)
       hk_error_plain(&err, ESRCH, "the container is not running");

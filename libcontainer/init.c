@@ -119,18 +119,6 @@ static int write_sysctls(const struct hk_linux *lx, hk_error_t **err)
   return 0;
 }
 
-static int set_oom_score_adj(const struct hk_process *p, hk_error_t **err)
-{
-  char buf[16];
-  int n;
-  if (!p->has_oom_score_adj)
-    return 0;
-  n = snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
-  if (hk_write_file("/proc/self/oom_score_adj", buf, n, err) < 0)
-    return hk_error_wrap(err, "process.oomScoreAdj");
-  return 0;
-}
-
 struct init_ctx {
   const struct hk_init_args *a;
   int host_pid; /* our pid as the host sees it, for the hooks' state */
@@ -192,7 +180,7 @@ static int build_container(struct init_ctx *ic, char **exe, hk_error_t **err)
     return -1;
   if (spec->has_linux && write_sysctls(&spec->linux_, err) < 0)
     return -1;
-  if (hk_rlimits_apply(p, err) < 0 || set_oom_score_adj(p, err) < 0)
+  if (hk_rlimits_apply(p, err) < 0) /* oomScoreAdj: the parent, see container.c */
     return -1;
   if (hk_process_chdir(p->cwd, err) < 0)
     return -1;
@@ -240,6 +228,9 @@ void hk_init_main(const struct hk_init_args *a)
   int procfd = -1;
   sigset_t none;
 
+  /* Until execve, no process of the container may ptrace us or open our
+   * /proc/PID/fd: we hold descriptors of the host. */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (a->close_fd >= 0)
     close(a->close_fd);
   /* Until the state is saved, die with husk rather than outlive it. */

@@ -81,6 +81,36 @@ int hk_user_apply(const struct hk_process *p, hk_error_t **err)
   return 0;
 }
 
+int hk_oom_score_adj_apply(pid_t pid, const struct hk_process *p, hk_error_t **err)
+{
+  _cleanup_close_ int fd = -1;
+  char path[48], buf[16], own[16] = "?";
+  int n;
+
+  if (!p->has_oom_score_adj)
+    return 0;
+  snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)pid);
+  n = snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
+  fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return hk_error_make(err, errno, "process.oomScoreAdj: open `%s`", path);
+  if (write(fd, buf, n) == n)
+    return 0;
+  if (errno == EACCES) {
+    /* The kernel lets a process without CAP_SYS_RESOURCE go down only to
+     * the lowest value that a privileged ancestor set: husk's own, usually. */
+    _cleanup_close_ int self = open("/proc/self/oom_score_adj", O_RDONLY | O_CLOEXEC);
+    ssize_t r = self >= 0 ? read(self, own, sizeof(own) - 1) : -1;
+    own[r > 0 ? r - (own[r - 1] == '\n') : 1] = '\0';
+    return hk_error_plain(err, EACCES,
+                          "process.oomScoreAdj: cannot set %d: going that far below husk's own "
+                          "oom_score_adj (%s) needs CAP_SYS_RESOURCE",
+                          p->oom_score_adj, own);
+  }
+  return hk_error_make(err, errno, "process.oomScoreAdj: write %d to `%s`", p->oom_score_adj,
+                       path);
+}
+
 int hk_process_chdir(const char *cwd, hk_error_t **err)
 {
   _cleanup_close_ int rootfd = -1, fd = -1;

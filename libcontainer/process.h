@@ -13,6 +13,11 @@ int hk_rlimits_apply(const struct hk_process *p, hk_error_t **err);
  * capability sets (when process.capabilities is given). */
 int hk_user_apply(const struct hk_process *p, hk_error_t **err);
 
+/* Write process.oomScoreAdj to /proc/PID/oom_score_adj, from husk (so the
+ * kernel judges husk's right to lower it, and a user namespace does not
+ * get in the way). */
+int hk_oom_score_adj_apply(pid_t pid, const struct hk_process *p, hk_error_t **err);
+
 /* Change to process.cwd, resolved inside the current root (never through
  * a /proc magic link such as /proc/self/fd/N), and make sure the result is
  * below the root. */
