@@ -23,6 +23,7 @@
 #include "container.h"
 #include "init.h"
 #include "log.h"
+#include "lsm.h"
 #include "namespaces.h"
 #include "process.h"
 #include "state.h"
@@ -76,6 +77,8 @@ static int check_spec(struct launch *l, const struct hk_create_opts *o, hk_error
                           "%s: process.oomScoreAdj: must be between -1000 and 1000, got %d",
                           l->config_path, s->process.oom_score_adj);
   if (s->process.has_capabilities && hk_caps_validate(&s->process.capabilities, err) < 0)
+    return hk_error_wrap(err, "%s", l->config_path);
+  if (hk_lsm_check(&s->process, s->has_linux ? s->linux_.mount_label : NULL, err) < 0)
     return hk_error_wrap(err, "%s", l->config_path);
   if (hk_ns_plan_build(s->has_linux ? &s->linux_ : NULL, &l->plan, err) < 0)
     return hk_error_wrap(err, "%s", l->config_path);

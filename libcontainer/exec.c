@@ -23,6 +23,7 @@
 
 #include "exec.h"
 #include "log.h"
+#include "lsm.h"
 #include "namespaces.h"
 #include "process.h"
 #include "state.h"
@@ -117,8 +118,22 @@ static int build_process(const struct hk_exec_opts *o, struct hk_spec *spec,
   }
   if (o->no_new_privs)
     p->no_new_privileges = true;
+  if (o->apparmor) {
+    free(p->apparmor_profile);
+    p->apparmor_profile = hk_xstrdup(o->apparmor);
+  }
+  if (o->process_label) {
+    free(p->selinux_label);
+    p->selinux_label = hk_xstrdup(o->process_label);
+  }
   p->terminal = o->tty;
   return 0;
+}
+
+static bool set_lsm_label(const struct hk_process *p)
+{
+  return (p->apparmor_profile && p->apparmor_profile[0]) ||
+         (p->selinux_label && p->selinux_label[0]);
 }
 
 /* The CLONE_NEW* flags of the namespaces init has and we do not share. */
@@ -142,6 +157,7 @@ static int container_ns_flags(pid_t pid)
 struct exec_child {
   const struct hk_process *p;
   int pidfd, ns_flags, sync_fd, console_fd, preserve_fds;
+  int procfd; /* the host's /proc, for the LSM label */
 };
 
 /* G: everything init does for its process, minus the filesystem. */
@@ -168,6 +184,8 @@ static void __attribute__((noreturn)) exec_process(const struct exec_child *x)
     goto fail;
   }
   if (hk_exec_lookup(p, &exe, &err) < 0)
+    goto fail;
+  if (hk_lsm_set_exec_label(x->procfd, p, &err) < 0)
     goto fail;
   if (syscall(SYS_close_range, 3 + x->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
     hk_error_make(&err, errno, "close_range");
@@ -273,10 +291,10 @@ static int spawn(const struct hk_exec_opts *o, struct exec_child *x, int *status
 int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **err)
 {
   _cleanup_container_ struct hk_container *c = NULL;
-  _cleanup_close_ int pidfd = -1, console = -1;
+  _cleanup_close_ int pidfd = -1, console = -1, procfd = -1;
   struct hk_spec *spec = NULL;
   struct hk_process *p = NULL;
-  struct exec_child x = {.console_fd = -1, .preserve_fds = o->preserve_fds};
+  struct exec_child x = {.console_fd = -1, .preserve_fds = o->preserve_fds, .procfd = -1};
   sigset_t all, old;
   uint64_t st;
   int r;
@@ -295,6 +313,10 @@ int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **er
   if (hk_spec_load(c->state->config_path, &spec, err) < 0)
     return -1;
   r = build_process(o, spec, &p, err);
+  if (r == 0 && hk_lsm_check(p, NULL, err) < 0)
+    r = hk_error_wrap(err, "exec");
+  if (r == 0 && (set_lsm_label(p) && (procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0))
+    r = hk_error_make(err, errno, "open /proc");
   if (r == 0 && p->terminal && o->console_socket == NULL)
     r = hk_error_plain(err, EINVAL, "exec: a terminal (-t) needs --console-socket");
   if (r == 0 && p->terminal && (console = hk_console_socket_connect(o->console_socket, err)) < 0)
@@ -303,6 +325,7 @@ int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **er
     x.p = p;
     x.pidfd = pidfd;
     x.console_fd = console;
+    x.procfd = procfd;
     x.ns_flags = container_ns_flags(c->state->pid);
     hk_container_free(steal_pointer(&c)); /* do not hold the lock while it runs */
     sigfillset(&all);

@@ -16,6 +16,7 @@
 #include "hooks.h"
 #include "init.h"
 #include "log.h"
+#include "lsm.h"
 #include "process.h"
 #include "rootfs.h"
 #include "sync.h"
@@ -122,6 +123,7 @@ static int write_sysctls(const struct hk_linux *lx, hk_error_t **err)
 struct init_ctx {
   const struct hk_init_args *a;
   int host_pid; /* our pid as the host sees it, for the hooks' state */
+  int procfd;   /* the /proc husk trusts (not the container's) */
 };
 
 /* After the mounts, before entering the root: the parent runs prestart and
@@ -168,6 +170,8 @@ static int build_container(struct init_ctx *ic, char **exe, hk_error_t **err)
   }
   if (setsid() < 0)
     return hk_error_make(err, errno, "setsid");
+  if (!a->no_new_keyring && hk_lsm_set_keyring_label(ic->procfd, p, err) < 0)
+    return -1;
   if (!a->no_new_keyring && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 &&
       errno != ENOSYS && errno != EPERM && errno != EACCES)
     return hk_error_make(err, errno, "create a session keyring");
@@ -256,7 +260,12 @@ void hk_init_main(const struct hk_init_args *a)
     hk_error_make(&err, errno, "open /proc");
     die_with(a->sync_fd, err);
   }
-  if (build_container(&ic, &exe, &err) < 0)
+  ic.procfd = procfd;
+  /* The LSM label takes effect at the next execve, as in runc: the
+   * startContainer hooks run under it too.  Set here, a profile the
+   * kernel refuses fails `create`. */
+  if (build_container(&ic, &exe, &err) < 0 ||
+      hk_lsm_set_exec_label(procfd, &a->spec->process, &err) < 0)
     die_with(a->sync_fd, err);
   /* Nothing of husk's may reach the container: every descriptor past the
    * preserved ones closes on exec. */
