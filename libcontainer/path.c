@@ -13,6 +13,7 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 
+#include "log.h"
 #include "path.h"
 #include "utils.h"
 
@@ -221,8 +222,10 @@ int hk_path_open_in_root(int rootfd, const char *path, enum hk_path_create creat
     fd = openat2_in_root(rootfd, path);
     if (fd >= 0)
       return fd;
-    if (errno == ENOSYS || errno == EPERM) /* EPERM: seccomp'd away */
+    if (errno == ENOSYS || errno == EPERM) { /* EPERM: seccomp'd away */
+      hk_debug("openat2: %s; resolving paths in the root with the walker", strerror(errno));
       have_openat2 = 0;
+    }
     else if (errno != ENOENT || create == HK_PATH_NO_CREATE)
       return hk_error_make(err, errno, "resolve `%s` in the container root", path);
   }
