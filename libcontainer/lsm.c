@@ -144,9 +144,8 @@ int hk_lsm_set_exec_label(int procfd, const struct hk_process *p, hk_error_t **e
   if (set(p->apparmor_profile)) {
     _cleanup_free_ char *cmd = hk_xasprintf("exec %s", p->apparmor_profile);
     /* attr/apparmor/exec since Linux 5.8; attr/exec before. */
-    const char *attr = faccessat(procfd, "thread-self/attr/apparmor", F_OK, 0) == 0
-                           ? "apparmor/exec"
-                           : "exec";
+    const char *attr =
+        faccessat(procfd, "thread-self/attr/apparmor", F_OK, 0) == 0 ? "apparmor/exec" : "exec";
     if (write_attr(procfd, attr, cmd, err) < 0)
       return hk_error_wrap(err, "process.apparmorProfile");
     hk_debug("process.apparmorProfile: %s on exec", p->apparmor_profile);
