@@ -437,6 +437,43 @@ selinux_on() {
 	assert_output --partial "unconfined"
 }
 
+@test "lsm: an AppArmor profile confines the program, for run and exec" {
+	apparmor_on || skip "AppArmor is not enabled on this host ($(cat /sys/kernel/security/lsm 2>/dev/null || echo 'no securityfs'))"
+	command -v apparmor_parser >/dev/null || skip "apparmor_parser is not installed (Debian: apparmor)"
+	local name="husk-test-$RANDOM$RANDOM" prof="$BATS_TEST_TMPDIR/profile" out1 out2 out3
+	cat >"$prof" <<-EOF
+	profile $name flags=(attach_disconnected,mediate_deleted) {
+	  file,
+	  capability,
+	  signal,
+	  unix,
+	  network,
+	  deny /secret r,
+	}
+	EOF
+	apparmor_parser -r "$prof"
+	echo s3cret >"$BUNDLE/rootfs/secret"
+	update_config --arg p "$name" '.process.apparmorProfile = $p'
+	set_args sh -c 'cat /proc/self/attr/apparmor/current; cat /secret'
+	run husk run --bundle "$BUNDLE" "$(cid aarun)"
+	out1=$output
+	update_config 'del(.process.apparmorProfile)'
+	set_args sleep 100
+	id=$(cid aaexec)
+	hrun run -d --bundle "$BUNDLE" "$id"
+	run husk exec --apparmor "$name" "$id" sh -c 'cat /proc/self/attr/apparmor/current; cat /secret'
+	out2=$output
+	run husk exec "$id" cat /secret
+	out3=$output
+	husk delete --force "$id"
+	apparmor_parser -R "$prof"
+	[[ "$out1" == *"$name (enforce)"* && "$out1" == *"Permission denied"* && "$out1" != *s3cret* ]] ||
+		fail "run: $out1"
+	[[ "$out2" == *"$name (enforce)"* && "$out2" == *"Permission denied"* && "$out2" != *s3cret* ]] ||
+		fail "exec --apparmor: $out2"
+	[ "$out3" = s3cret ] || fail "exec without a profile: $out3"
+}
+
 @test "lsm: the SELinux label is applied when the host has SELinux" {
 	selinux_on || skip "SELinux is not enabled on this host ($(cat /sys/kernel/security/lsm 2>/dev/null || echo 'no securityfs'))"
 	label=$(cat /proc/self/attr/current | tr -d '\0')
