@@ -47,6 +47,19 @@ husk_unchanged() {
 	wait
 }
 
+@test "selfexe: the re-exec marker is never trusted, nor passed on" {
+	# Set by hand, the marker does not make husk skip the copy: it refuses.
+	set_args sh -c 'env | grep -c _HUSK_ || true'
+	run env _HUSK_SEALED_EXE=1 "$HUSK" --root "$HUSK_ROOT" run --bundle "$BUNDLE" "$(cid marker)" 3>&-
+	assert_failure
+	assert_output --partial "protect the husk binary: re-executed from a sealed copy, but /proc/self/exe is not sealed"
+	[ -z "$(ls -A "$HUSK_ROOT")" ]
+	# The real one is gone before the container starts.
+	run husk run --bundle "$BUNDLE" "$(cid marker2)"
+	assert_success
+	assert_output "0"
+}
+
 @test "selfexe: a startContainer hook in the container cannot open the init's executable" {
 	use_husk_copy
 	update_config '.root.readonly = false'
