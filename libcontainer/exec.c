@@ -21,11 +21,15 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "cgroups.h"
 #include "exec.h"
+#include "hooks.h"
 #include "log.h"
 #include "lsm.h"
 #include "namespaces.h"
 #include "process.h"
+#include "scheduling.h"
+#include "seccomp.h"
 #include "state.h"
 #include "sync.h"
 #include "terminal.h"
@@ -156,8 +160,14 @@ static int container_ns_flags(pid_t pid)
 
 struct exec_child {
   const struct hk_process *p;
+  const struct hk_cgroup *cg; /* the container's, or NULL */
   int pidfd, ns_flags, sync_fd, console_fd, preserve_fds;
   int procfd; /* the host's /proc, for the LSM label */
+  /* The container's filter applies to every exec'd process too.  Where G
+   * loads it follows init (see seccomp_point in init.c): before taking the
+   * user without noNewPrivileges, else the last step before execve. */
+  const struct hk_seccomp_filter *seccomp;
+  struct hk_state view; /* for a seccomp listener */
 };
 
 /* G: everything init does for its process, minus the filesystem. */
@@ -172,11 +182,15 @@ static void __attribute__((noreturn)) exec_process(const struct exec_child *x)
     _exit(1);
   if (p->terminal && (setsid() < 0 || hk_terminal_setup(x->console_fd, p, &err) < 0))
     goto fail;
-  if (hk_rlimits_apply(p, &err) < 0)
+  if (hk_rlimits_apply(p, &err) < 0 || hk_sched_apply(p, NULL, &err) < 0)
+    goto fail;
+  if (p->has_exec_cpu_affinity && hk_sched_affinity(p->exec_cpu_affinity.final, &err) < 0)
     goto fail;
   if (hk_process_chdir(p->cwd, &err) < 0)
     goto fail;
   umask(p->user.has_umask ? p->user.umask : 022);
+  if (x->seccomp && !p->no_new_privileges && hk_seccomp_apply(x->seccomp, x->sync_fd, &err) < 0)
+    goto fail;
   if (hk_user_apply(p, &err) < 0)
     goto fail;
   if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
@@ -193,6 +207,8 @@ static void __attribute__((noreturn)) exec_process(const struct exec_child *x)
   }
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
+  if (x->seccomp && p->no_new_privileges && hk_seccomp_apply(x->seccomp, x->sync_fd, &err) < 0)
+    goto fail;
   execve(exe, p->args.v, p->env.v ? p->env.v : (char *[]){NULL});
   hk_error_make(&err, errno, "exec `%s`", exe);
 fail:
@@ -209,6 +225,14 @@ static void __attribute__((noreturn)) exec_joiner(const struct exec_child *x)
   /* Inherited by G: until its execve no process of the container may
    * ptrace it or open its /proc/PID/fd (see init.c). */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* Into the container's cgroup while our paths are still the host's;
+   * G inherits it. */
+  if ((x->p->has_exec_cpu_affinity &&
+       hk_sched_affinity(x->p->exec_cpu_affinity.initial, &err) < 0) ||
+      (x->cg && hk_cgroup_enter(x->cg, 0, &err) < 0)) {
+    hk_sync_send_error(x->sync_fd, err);
+    _exit(1);
+  }
   if (setns(x->pidfd, x->ns_flags) < 0) {
     if (errno == ESRCH)
       hk_error_plain(&err, ESRCH, "the container is not running");
@@ -273,12 +297,20 @@ static int spawn(const struct hk_exec_opts *o, struct exec_child *x, int *status
   }
   r = hk_sync_expect(sv[0], HK_SYNC_INIT_PID, &g, err);
   waitpid(c, &cstatus, 0);
+  if (r == 0 && hk_seccomp_filter_notifies(x->seccomp)) {
+    _cleanup_close_ int notify_fd = -1;
+    r = hk_sync_expect_fd(sv[0], HK_SYNC_SECCOMP_FD, &notify_fd, err);
+    if (r == 0)
+      r = hk_seccomp_send_to_listener(x->seccomp, notify_fd, g, &x->view, err);
+  }
   if (r == 0)
     r = hk_sync_wait_exec(sv[0], err);
   close(sv[0]);
   if (r < 0) {
-    if (g > 0)
+    if (g > 0) {
+      kill(g, SIGKILL); /* it may be running already, waiting for the agent */
       waitpid(g, NULL, 0);
+    }
     return hk_error_wrap(err, "exec in container \"%s\"", o->id);
   }
   if (o->pid_file && hk_write_pid_file(o->pid_file, g, err) < 0)
@@ -295,6 +327,9 @@ int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **er
   struct hk_spec *spec = NULL;
   struct hk_process *p = NULL;
   struct exec_child x = {.console_fd = -1, .preserve_fds = o->preserve_fds, .procfd = -1};
+  _cleanup_cgroup_ struct hk_cgroup *cg = NULL;
+  _cleanup_seccomp_filter_ struct hk_seccomp_filter *filter = NULL;
+  _cleanup_free_ char *bundle = NULL;
   sigset_t all, old;
   uint64_t st;
   int r;
@@ -305,6 +340,11 @@ int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **er
   if (strcmp(c->state->status, "stopped") == 0)
     return hk_error_plain(err, EINVAL, "cannot exec in container \"%s\": it is not running",
                           o->id);
+  if (strcmp(c->state->status, "paused") == 0)
+    return hk_error_plain(err, EINVAL, "cannot exec in container \"%s\": it is paused (resume it first)",
+                          o->id);
+  if (c->state->cgroup_paths.len && hk_cgroup_from_kv(&c->state->cgroup_paths, &cg, err) < 0)
+    return -1;
   pidfd = syscall(SYS_pidfd_open, c->state->pid, 0);
   if (pidfd < 0 || hk_proc_start_time(c->state->pid, &st, NULL) < 0 ||
       st != c->state->start_time)
@@ -312,10 +352,18 @@ int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **er
                           o->id);
   if (hk_spec_load(c->state->config_path, &spec, err) < 0)
     return -1;
+  if (spec->has_linux && spec->linux_.has_seccomp &&
+      hk_seccomp_compile(&spec->linux_.seccomp, &filter, err) < 0) {
+    hk_spec_free(spec);
+    return hk_error_wrap(err, "%s", c->state->config_path);
+  }
   r = build_process(o, spec, &p, err);
+  if (r == 0)
+    r = hk_sched_check(p, NULL, o->process_file ? o->process_file : "exec", err);
   if (r == 0 && hk_lsm_check(p, NULL, err) < 0)
     r = hk_error_wrap(err, "exec");
-  if (r == 0 && (set_lsm_label(p) && (procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0))
+  if (r == 0 && set_lsm_label(p) &&
+      (procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
     r = hk_error_make(err, errno, "open /proc");
   if (r == 0 && p->terminal && o->console_socket == NULL)
     r = hk_error_plain(err, EINVAL, "exec: a terminal (-t) needs --console-socket");
@@ -323,10 +371,14 @@ int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **er
     r = -1;
   if (r == 0) {
     x.p = p;
+    x.cg = cg;
     x.pidfd = pidfd;
     x.console_fd = console;
     x.procfd = procfd;
     x.ns_flags = container_ns_flags(c->state->pid);
+    x.seccomp = filter;
+    bundle = hk_xstrdup(c->state->bundle);
+    hk_hooks_state_view(&x.view, spec, o->id, bundle, c->state->pid, "running");
     hk_container_free(steal_pointer(&c)); /* do not hold the lock while it runs */
     sigfillset(&all);
     if (!o->detach)

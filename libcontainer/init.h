@@ -8,6 +8,8 @@
 #include <stdbool.h>
 
 #include "namespaces.h"
+#include "seccomp.h"
+#include "overlay.h"
 #include "oci-specs/spec.h"
 
 struct hk_init_args {
@@ -21,9 +23,13 @@ struct hk_init_args {
   int close_fd;  /* the parent's state lock, closed at once */
   int console_fd; /* connected --console-socket, or -1 */
   bool staged;   /* namespaces are joined/unshared here, not by clone() */
+  bool cgroup_wait; /* wait for CGROUP_JOINED first */
+  bool cgroupns;    /* unshare the cgroup namespace once in the cgroup */
   bool no_pivot;
+  const struct hk_overlay_plan *overlay; /* rootfs layering, see overlay.h */
   bool no_new_keyring;
   int preserve_fds;
+  const struct hk_seccomp_filter *seccomp; /* compiled by the parent, or NULL */
 };
 
 __attribute__((noreturn)) void hk_init_main(const struct hk_init_args *a);

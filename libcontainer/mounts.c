@@ -3,16 +3,21 @@
  * mount onto the host. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "mounts.h"
+#include "overlay.h"
 #include "path.h"
 #include "utils.h"
 
@@ -197,14 +202,105 @@ static int mount_bind(int rootfd, const char *bundle, const struct hk_mount *m,
 static int mount_cgroup_v1(int rootfd, const char *dest, const struct hk_mount_opts *o,
                            hk_error_t **err);
 
-static int mount_fs(int rootfd, const struct hk_mount *m, const char *dest,
+/* tmpcopyup: copy what the covered directory `from` held into the new tmpfs
+ * `to`.  Both are descriptors, and nothing is followed: the rootfs is the
+ * container's, so its symlinks are copied as symlinks, and only regular
+ * files, directories, symlinks, fifos and device nodes are copied. */
+static int copy_tree(int from, int to, int depth, hk_error_t **err)
+{
+  DIR *d;
+  struct dirent *de;
+  int dupfd, r = 0;
+
+  if (depth > 64)
+    return hk_error_plain(err, ELOOP, "tmpcopyup: directories nested too deep");
+  if ((dupfd = dup(from)) < 0 || (d = fdopendir(dupfd)) == NULL) {
+    if (dupfd >= 0)
+      close(dupfd);
+    return hk_error_make(err, errno, "tmpcopyup: read directory");
+  }
+  while (r == 0 && (de = readdir(d))) {
+    const char *n = de->d_name;
+    struct stat st;
+    if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
+      continue;
+    if (fstatat(from, n, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+      r = hk_error_make(err, errno, "tmpcopyup: stat `%s`", n);
+      break;
+    }
+    if (S_ISDIR(st.st_mode)) {
+      int sfd, dfd;
+      if (mkdirat(to, n, st.st_mode & 07777) < 0 && errno != EEXIST) {
+        r = hk_error_make(err, errno, "tmpcopyup: mkdir `%s`", n);
+        break;
+      }
+      sfd = openat(from, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      dfd = openat(to, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (sfd < 0 || dfd < 0)
+        r = hk_error_make(err, errno, "tmpcopyup: open `%s`", n);
+      else
+        r = copy_tree(sfd, dfd, depth + 1, err);
+      if (sfd >= 0)
+        close(sfd);
+      if (dfd >= 0)
+        close(dfd);
+    } else if (S_ISREG(st.st_mode)) {
+      _cleanup_close_ int sfd = openat(from, n, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      _cleanup_close_ int dfd = openat(to, n, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                                       st.st_mode & 07777);
+      off_t left = st.st_size;
+      if (sfd < 0 || dfd < 0) {
+        r = hk_error_make(err, errno, "tmpcopyup: open `%s`", n);
+        break;
+      }
+      while (left > 0) {
+        ssize_t k = sendfile(dfd, sfd, NULL, left > (1 << 30) ? (1 << 30) : (size_t)left);
+        if (k <= 0) {
+          if (k < 0)
+            r = hk_error_make(err, errno, "tmpcopyup: copy `%s`", n);
+          break;
+        }
+        left -= k;
+      }
+    } else if (S_ISLNK(st.st_mode)) {
+      char target[4096];
+      ssize_t k = readlinkat(from, n, target, sizeof(target) - 1);
+      if (k < 0 || (target[k] = '\0', symlinkat(target, to, n) < 0))
+        r = hk_error_make(err, errno, "tmpcopyup: symlink `%s`", n);
+    } else if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+      if (mknodat(to, n, st.st_mode, st.st_rdev) < 0)
+        r = hk_error_make(err, errno, "tmpcopyup: mknod `%s`", n);
+    } else {
+      continue; /* sockets and the like are not copied */
+    }
+    if (r == 0) {
+      struct timespec ts[2] = {st.st_atim, st.st_mtim};
+      if (fchownat(to, n, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+        hk_debug("tmpcopyup: chown `%s`: %s", n, strerror(errno));
+      if (!S_ISLNK(st.st_mode) && fchmodat(to, n, st.st_mode & 07777, 0) < 0)
+        hk_debug("tmpcopyup: chmod `%s`: %s", n, strerror(errno));
+      utimensat(to, n, ts, AT_SYMLINK_NOFOLLOW);
+    }
+  }
+  closedir(d);
+  return r;
+}
+
+static int mount_fs(int rootfd, const char *bundle, const struct hk_mount *m, const char *dest,
                     const struct hk_mount_opts *o, bool in_userns, int *dfd, hk_error_t **err)
 {
   char dp[HK_FD_PATH_MAX];
-  const char *type = m->type;
+  const char *type = m->type, *data = o->data;
+  _cleanup_free_ char *overlay_data = NULL;
 
   if (type == NULL || type[0] == '\0')
     return hk_error_plain(err, EINVAL, "missing type");
+  /* Its directories are host paths, relative ones from the bundle. */
+  if (strcmp(type, "overlay") == 0) {
+    if (hk_overlay_mount_data(o->data, bundle, &overlay_data, err) < 0)
+      return -1;
+    data = overlay_data;
+  }
   *dfd = hk_path_open_in_root(rootfd, dest, HK_PATH_CREATE_DIR, err);
   if (*dfd < 0)
     return -1;
@@ -215,7 +311,31 @@ static int mount_fs(int rootfd, const struct hk_mount *m, const char *dest,
       return mount_cgroup_v1(rootfd, dest, o, err);
     type = "cgroup2";
   }
-  if (mount(m->source ? m->source : type, dp, type, o->flags & ~MS_REMOUNT, o->data) == 0)
+  if (o->tmpcopyup && strcmp(type, "tmpfs") != 0)
+    return hk_error_plain(err, EINVAL, "tmpcopyup: only for tmpfs, not %s", type);
+  if (o->tmpcopyup) {
+    /* Opened before the mount, this still reaches the covered directory. */
+    _cleanup_close_ int below = openat(*dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_close_ int top = -1;
+    struct stat st;
+    if (below < 0)
+      return hk_error_make(err, errno, "tmpcopyup: open `%s`", dest);
+    if (mount(m->source ? m->source : type, dp, type, o->flags & ~(MS_REMOUNT | MS_RDONLY), data) < 0)
+      return hk_error_make(err, errno, "mount %s", type);
+    if (reopen_dest(rootfd, dest, dfd, err) < 0)
+      return -1;
+    top = openat(*dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (top < 0)
+      return hk_error_make(err, errno, "tmpcopyup: open the new tmpfs");
+    if (copy_tree(below, top, 0, err) < 0)
+      return -1;
+    if (fstat(below, &st) == 0 && !strstr(data ? data : "", "mode=") && fchmod(top, st.st_mode & 07777) < 0)
+      return hk_error_make(err, errno, "tmpcopyup: chmod");
+    if (o->flags & MS_RDONLY)
+      return hk_remount_bind(*dfd, (o->flags & ~MS_REMOUNT) | MS_RDONLY, err);
+    return 0;
+  }
+  if (mount(m->source ? m->source : type, dp, type, o->flags & ~MS_REMOUNT, data) == 0)
     return 0;
   if (errno == EPERM && in_userns && (strcmp(type, "sysfs") == 0 || strcmp(type, "cgroup2") == 0)) {
     /* Not ours to mount in a user namespace without its own network
@@ -293,7 +413,7 @@ int hk_mount_apply(int rootfd, const char *bundle, const struct hk_mount *m, siz
   if (o.bind)
     r = mount_bind(rootfd, bundle, m, dest, &o, &flags_done, &dfd, err);
   else
-    r = mount_fs(rootfd, m, dest, &o, in_userns, &dfd, err);
+    r = mount_fs(rootfd, bundle, m, dest, &o, in_userns, &dfd, err);
   if (r == 0 && o.propagation) {
     char dp[HK_FD_PATH_MAX];
     if (dfd >= 0 && reopen_dest(rootfd, dest, &dfd, err) < 0)

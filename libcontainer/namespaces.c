@@ -129,3 +129,39 @@ int hk_timens_write_offsets(const struct hk_time_offsets *t, hk_error_t **err)
     return hk_error_wrap(err, "linux.timeOffsets");
   return 0;
 }
+
+int hk_sysctl_check(const struct hk_kv_list *sysctl, int flags, const char *what,
+                    hk_error_t **err)
+{
+  static const char *const ipc[] = {"kernel.msgmax",     "kernel.msgmnb",     "kernel.msgmni",
+                                    "kernel.sem",        "kernel.shmall",     "kernel.shmmax",
+                                    "kernel.shmmni",     "kernel.shm_rmid_forced",
+                                    "kernel.msg_next_id", "kernel.sem_next_id",
+                                    "kernel.shm_next_id"};
+
+  for (size_t i = 0; i < sysctl->len; i++) {
+    const char *k = sysctl->items[i].key;
+    int need = 0;
+    if (strchr(k, '/') || strstr(k, ".."))
+      return hk_error_plain(err, EINVAL, "%s: linux.sysctl.%s: not a sysctl name", what, k);
+    for (size_t j = 0; j < HK_ARRAY_SIZE(ipc) && !need; j++)
+      if (strcmp(k, ipc[j]) == 0)
+        need = CLONE_NEWIPC;
+    if (strncmp(k, "fs.mqueue.", 10) == 0)
+      need = CLONE_NEWIPC;
+    else if (strncmp(k, "net.", 4) == 0)
+      need = CLONE_NEWNET;
+    else if (strcmp(k, "kernel.hostname") == 0 || strcmp(k, "kernel.domainname") == 0)
+      need = CLONE_NEWUTS;
+    if (need == 0)
+      return hk_error_plain(err, EINVAL,
+                           "%s: linux.sysctl.%s: not a namespaced sysctl; setting it would change "
+                           "the host",
+                           what, k);
+    if (!(flags & need))
+      return hk_error_plain(err, EINVAL,
+                           "%s: linux.sysctl.%s: needs the container's own %s namespace", what, k,
+                           hk_ns_proc_name(need));
+  }
+  return 0;
+}

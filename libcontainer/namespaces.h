@@ -37,6 +37,13 @@ int hk_userns_write_maps(pid_t pid, const struct hk_linux *lx, hk_error_t **err)
 bool hk_userns_host_id(const struct hk_id_mapping *m, size_t n, uint32_t id, uint32_t *host);
 
 /* Write /proc/self/timens_offsets (after unshare(CLONE_NEWTIME)). */
+/* Refuse a linux.sysctl key that the container's namespaces do not make its
+ * own (it would change the host): kernel.{msg,sem,shm}* and fs.mqueue.* need
+ * an IPC namespace, net.* a network namespace, kernel.hostname and
+ * kernel.domainname a UTS namespace.  `flags`: new or joined namespaces. */
+int hk_sysctl_check(const struct hk_kv_list *sysctl, int flags, const char *what,
+                    hk_error_t **err);
+
 int hk_timens_write_offsets(const struct hk_time_offsets *t, hk_error_t **err);
 
 #endif

@@ -118,6 +118,8 @@ int hk_rootfs_setup(const struct hk_rootfs_opts *o, hk_error_t **err)
     return hk_error_make(err, errno, "set propagation of /");
   if (mount(o->rootfs, o->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
     return hk_error_make(err, errno, "bind rootfs `%s`", o->rootfs);
+  if (hk_overlay_mount_rootfs(o->overlay, o->rootfs, err) < 0)
+    return -1;
   rootfd = open(o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return hk_error_make(err, errno, "open rootfs `%s`", o->rootfs);

@@ -20,10 +20,15 @@ static const char usage[] =
     "  --no-new-keyring          keep the caller's session keyring\n"
     "  --preserve-fds N          pass N file descriptors after stdio to the process\n"
     "  --keep                    keep the container's state after it exits\n"
+    "  --overlay[=DIR]           layer the rootfs: writes go to DIR, or to memory\n"
+    "                            and are thrown away (the bundle is never changed)\n"
+    "  --layer DIR               a read-only layer above the rootfs (repeatable,\n"
+    "                            the first one on top)\n"
     "  -h, --help                print this help\n";
 
 int husk_parse_create(const char *cmd, const char *help, bool is_run, int argc, char **argv,
                       struct hk_create_opts *o);
+void husk_create_opts_free(struct hk_create_opts *o);
 
 int husk_cmd_run(struct husk_global *g, int argc, char **argv)
 {
@@ -32,11 +37,14 @@ int husk_cmd_run(struct husk_global *g, int argc, char **argv)
   int status = 0;
   int r = husk_parse_create("run", usage, true, argc, argv, &o);
 
-  if (r != 0)
+  if (r != 0) {
+    husk_create_opts_free(&o);
     return r == -2 ? 0 : r;
+  }
   if (hk_container_run(&o, &status, &err) < 0) {
     husk_fail(err);
-    return status ? status : 1;
+    status = status ? status : 1;
   }
+  husk_create_opts_free(&o);
   return status;
 }

@@ -121,3 +121,16 @@ poststop"
 	assert_failure
 	assert_output --partial "hooks.prestart[0].path"
 }
+
+@test "hooks: a hook that exits without reading its stdin does not kill husk (SIGPIPE)" {
+	# 200 KB of annotations: more than a pipe holds, so the write of the
+	# state meets a closed pipe.
+	head -c 200000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/big"
+	update_config --rawfile big "$BATS_TEST_TMPDIR/big" '.annotations = {"big": $big}
+		| .hooks.poststop = [{"path": "/bin/true"}]
+		| .hooks.prestart = [{"path": "/bin/true"}]'
+	set_args true
+	run husk run --bundle "$BUNDLE" "$(cid a)"
+	[ "$status" -eq 0 ]
+	[ ! -e "$HUSK_ROOT/$(cid a)" ]
+}
