@@ -23,6 +23,8 @@ struct hk_exec_opts {
   size_t additional_gids_len;
   char **caps; /* -c CAP, added to every set */
   bool no_new_privs;
+  const char *apparmor;      /* --apparmor: replaces process.apparmorProfile */
+  const char *process_label; /* --process-label: replaces process.selinuxLabel */
   bool tty;
   const char *console_socket;
   bool detach;

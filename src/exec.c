@@ -28,7 +28,8 @@ static const char usage[] =
     "  -d, --detach              return once the process runs\n"
     "  --pid-file FILE           write the process's PID to FILE\n"
     "  --preserve-fds N          pass N file descriptors after stdio to the process\n"
-    "  --process-label L, --apparmor P  accepted; LSM labels are not applied yet\n"
+    "  --process-label L         SELinux label of the process\n"
+    "  --apparmor P              AppArmor profile of the process\n"
     "  -h, --help                print this help\n";
 
 enum { OPT_CWD = 256, OPT_NNP, OPT_CONSOLE, OPT_PID_FILE, OPT_PRESERVE, OPT_LABEL, OPT_APPARMOR };
@@ -146,7 +147,10 @@ int husk_cmd_exec(struct husk_global *g, int argc, char **argv)
       break;
     }
     case OPT_LABEL:
+      o.process_label = optarg;
+      break;
     case OPT_APPARMOR:
+      o.apparmor = optarg;
       break;
     case 'h':
       fputs(usage, stdout);
