@@ -10,7 +10,7 @@ packages=(
 	# fuzzing and sanitizers
 	clang libclang-rt-14-dev
 	# tests and demo bundles
-	busybox-static jq bats bats-assert bats-support strace
+	busybox-static jq bats bats-assert bats-support strace libcap2-bin
 	iproute2 util-linux procps coreutils findutils
 	# terminal tests (tty.bats); script(1) is in bsdutils, always installed
 	tmux

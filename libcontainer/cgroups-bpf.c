@@ -60,8 +60,8 @@ static void compile(struct prog *p, const struct hk_device_cgroup *rules, size_t
   emit(p, INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_2, 0, 0));
   emit(p, INSN(BPF_ALU64 | BPF_AND | BPF_K, BPF_REG_2, 0, 0, 0xffff));
   emit(p, INSN(BPF_ALU64 | BPF_RSH | BPF_K, BPF_REG_3, 0, 0, 16));
-  emit(p, INSN(BPF_LDX | BPF_W | BPF_MEM, BPF_REG_4, BPF_REG_1, 0, 4));
-  emit(p, INSN(BPF_LDX | BPF_W | BPF_MEM, BPF_REG_5, BPF_REG_1, 0, 8));
+  emit(p, INSN(BPF_LDX | BPF_W | BPF_MEM, BPF_REG_4, BPF_REG_1, 4, 0));
+  emit(p, INSN(BPF_LDX | BPF_W | BPF_MEM, BPF_REG_5, BPF_REG_1, 8, 0));
   for (size_t k = n; k-- > 0;) {
     const struct hk_device_cgroup *r = &rules[k];
     size_t jumps[4], nj = 0;
@@ -92,6 +92,11 @@ static void compile(struct prog *p, const struct hk_device_cgroup *rules, size_t
     emit(p, INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
     for (size_t j = 0; j < nj; j++)
       p->v[jumps[j]].off = (int16_t)(p->len - jumps[j] - 1);
+    /* A rule for every device always decides: what comes before it (and
+     * the default) can never be reached, and the verifier refuses
+     * unreachable code. */
+    if (all)
+      return;
   }
   emit(p, INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 1));
   emit(p, INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
@@ -139,16 +144,20 @@ int hk_cg_bpf_devices(const char *dir, const struct hk_device_cgroup *rules, siz
   a.insns = (uintptr_t)p.v;
   a.insn_cnt = (uint32_t)p.len;
   a.license = (uintptr_t) "Apache-2.0";
-  a.log_buf = (uintptr_t)log;
-  a.log_size = sizeof(log);
-  a.log_level = 1;
   prog = bpf(BPF_PROG_LOAD, &a);
-  free(p.v);
   if (prog < 0) {
+    /* Again with the verifier's log, for --debug.  (Not the first time: a
+     * log that does not fit fails even a good program with ENOSPC.) */
     int e = errno;
-    hk_debug("bpf verifier: %s", log);
+    a.log_buf = (uintptr_t)log;
+    a.log_size = sizeof(log);
+    a.log_level = 1;
+    if (bpf(BPF_PROG_LOAD, &a) < 0)
+      hk_debug("bpf verifier: %s", log);
+    free(p.v);
     return hk_error_make(err, e, "load the device program (%zu rules)", n);
   }
+  free(p.v);
   memset(&a, 0, sizeof(a));
   a.target_fd = cg;
   a.attach_bpf_fd = prog;

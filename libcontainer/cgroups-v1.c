@@ -237,22 +237,6 @@ int hk_cg_v1_apply(struct hk_cgroup *cg, const struct hk_resources *res,
     return -1;
   if (res->has_cpu && (d = v1dir(cg, HK_CG_CPU)) && cpu(d, &res->cpu, what, err) < 0)
     return -1;
-  if (res->has_cpu && (d = v1dir(cg, HK_CG_CPUSET))) {
-    if (res->cpu.mems && *res->cpu.mems &&
-        hk_cg_set(d, "cpuset.mems", what, "linux.resources.cpu.mems", err, "%s",
-                  res->cpu.mems) < 0)
-      return -1;
-    if (res->cpu.cpus && *res->cpu.cpus &&
-        hk_cg_set(d, "cpuset.cpus", what, "linux.resources.cpu.cpus", err, "%s",
-                  res->cpu.cpus) < 0)
-      return -1;
-  }
-  if (res->has_pids && (d = v1dir(cg, HK_CG_PIDS))) {
-    int64_t l = res->pids_limit;
-    if (hk_cg_set(d, "pids.max", what, "linux.resources.pids.limit", err, l > 0 ? "%lld" : "max",
-                  (long long)l) < 0)
-      return -1;
-  }
   if (res->has_block_io && (d = v1dir(cg, HK_CG_BLKIO)) && blkio(d, &res->block_io, what, err) < 0)
     return -1;
   if ((d = v1dir(cg, HK_CG_HUGETLB))) {
@@ -274,18 +258,6 @@ int hk_cg_v1_apply(struct hk_cgroup *cg, const struct hk_resources *res,
                     "%s %u", res->network.priorities[i].name,
                     res->network.priorities[i].priority) < 0)
         return -1;
-  }
-  if ((d = v1dir(cg, HK_CG_RDMA))) {
-    for (size_t i = 0; i < res->rdma_len; i++) {
-      const struct hk_rdma *r = &res->rdma[i];
-      char h[32] = "", o[32] = "";
-      if (r->has_hca_handles)
-        snprintf(h, sizeof(h), " hca_handle=%u", r->hca_handles);
-      if (r->has_hca_objects)
-        snprintf(o, sizeof(o), " hca_object=%u", r->hca_objects);
-      if (hk_cg_set(d, "rdma.max", what, "linux.resources.rdma", err, "%s%s%s", r->device, h, o) < 0)
-        return -1;
-    }
   }
   if (rules->len && cg->v1[HK_CG_DEVICES] &&
       devices(cg->v1[HK_CG_DEVICES], rules, what, err) < 0)
@@ -524,12 +496,6 @@ void hk_cg_v1_stats(const struct hk_cgroup *cg, struct hk_cgroup_stats *st)
     for (size_t i = 0; i < st->memory_raw.len; i++)
       if (strcmp(st->memory_raw.items[i].key, "cache") == 0)
         st->memory_cache = strtoull(st->memory_raw.items[i].value, NULL, 10);
-  }
-  if ((d = v1dir(cg, HK_CG_PIDS))) {
-    st->pids_current = u64(d, "pids.current");
-    st->pids_limit = u64(d, "pids.max");
-    if (st->pids_limit == UINT64_MAX)
-      st->pids_limit = 0;
   }
   if ((d = v1dir(cg, HK_CG_BLKIO)))
     blkio_stats(d, st);

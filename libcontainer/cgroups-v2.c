@@ -226,20 +226,6 @@ int hk_cg_v2_apply(struct hk_cgroup *cg, const struct hk_resources *res,
     return -1;
   if (res->has_cpu && (d = v2dir(cg, HK_CG_CPU)) && cpu(d, &res->cpu, what, err) < 0)
     return -1;
-  if (res->has_cpu && (d = v2dir(cg, HK_CG_CPUSET))) {
-    if (res->cpu.cpus && *res->cpu.cpus &&
-        hk_cg_set(d, "cpuset.cpus", what, "linux.resources.cpu.cpus", err, "%s",
-                  res->cpu.cpus) < 0)
-      return -1;
-    if (res->cpu.mems && *res->cpu.mems &&
-        hk_cg_set(d, "cpuset.mems", what, "linux.resources.cpu.mems", err, "%s",
-                  res->cpu.mems) < 0)
-      return -1;
-  }
-  if (res->has_pids && (d = v2dir(cg, HK_CG_PIDS)) &&
-      hk_cg_set(d, "pids.max", what, "linux.resources.pids.limit", err,
-                res->pids_limit > 0 ? "%lld" : "max", (long long)res->pids_limit) < 0)
-    return -1;
   if (res->has_block_io && (d = v2dir(cg, HK_CG_BLKIO)) && io(d, &res->block_io, what, err) < 0)
     return -1;
   if ((d = v2dir(cg, HK_CG_HUGETLB))) {
@@ -252,18 +238,6 @@ int hk_cg_v2_apply(struct hk_cgroup *cg, const struct hk_resources *res,
         return -1;
       if (hk_cg_exists(d, r) && hk_cg_set(d, r, what, "linux.resources.hugepageLimits", err,
                                           "%llu", (unsigned long long)h->limit) < 0)
-        return -1;
-    }
-  }
-  if ((d = v2dir(cg, HK_CG_RDMA))) {
-    for (size_t i = 0; i < res->rdma_len; i++) {
-      const struct hk_rdma *r = &res->rdma[i];
-      char h[32] = "", o[32] = "";
-      if (r->has_hca_handles)
-        snprintf(h, sizeof(h), " hca_handle=%u", r->hca_handles);
-      if (r->has_hca_objects)
-        snprintf(o, sizeof(o), " hca_object=%u", r->hca_objects);
-      if (hk_cg_set(d, "rdma.max", what, "linux.resources.rdma", err, "%s%s%s", r->device, h, o) < 0)
         return -1;
     }
   }
@@ -351,12 +325,6 @@ void hk_cg_v2_stats(const struct hk_cgroup *cg, struct hk_cgroup_stats *st)
           st->memory_cache = strtoull(sp + 1, NULL, 10);
       }
     }
-  }
-  if ((d = v2dir(cg, HK_CG_PIDS))) {
-    st->pids_current = u64(d, "pids.current");
-    st->pids_limit = u64(d, "pids.max");
-    if (st->pids_limit == UINT64_MAX)
-      st->pids_limit = 0;
   }
   if ((d = v2dir(cg, HK_CG_BLKIO))) {
     _cleanup_free_ char *s = hk_cg_read(d, "io.stat");

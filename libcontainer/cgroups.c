@@ -66,14 +66,21 @@ int hk_cg_write(const char *dir, const char *file, const char *value, hk_error_t
   return 0;
 }
 
+static char *vformat(const char *fmt, va_list ap)
+{
+  char *v;
+  if (vasprintf(&v, fmt, ap) < 0)
+    abort();
+  return v;
+}
+
 int hk_cg_writef(const char *dir, const char *file, hk_error_t **err, const char *fmt, ...)
 {
   _cleanup_free_ char *v = NULL;
   va_list ap;
 
   va_start(ap, fmt);
-  if (vasprintf(&v, fmt, ap) < 0)
-    abort();
+  v = vformat(fmt, ap);
   va_end(ap);
   return hk_cg_write(dir, file, v, err);
 }
@@ -482,8 +489,7 @@ int hk_cg_set(const char *dir, const char *file, const char *what, const char *j
   va_list ap;
 
   va_start(ap, fmt);
-  if (vasprintf(&v, fmt, ap) < 0)
-    abort();
+  v = vformat(fmt, ap);
   va_end(ap);
   if (hk_cg_write(dir, file, v, err) < 0)
     return hk_error_wrap(err, "%s: %s", what, json);
@@ -570,6 +576,41 @@ static struct hk_resources zero_is_unset(const struct hk_resources *res)
   return r;
 }
 
+/* The controllers whose files are the same on v1 and v2: cpuset, pids and
+ * rdma, in whichever hierarchy serves them. */
+static int apply_same_files(const struct hk_cgroup *cg, const struct hk_resources *res,
+                            const char *what, hk_error_t **err)
+{
+  const char *d;
+
+  /* mems before cpus: a v1 cpuset takes no cpus while it has no mems */
+  if (res->has_cpu && (d = hk_cg_dir(cg, HK_CG_CPUSET, NULL))) {
+    if (res->cpu.mems && *res->cpu.mems &&
+        hk_cg_set(d, "cpuset.mems", what, "linux.resources.cpu.mems", err, "%s",
+                  res->cpu.mems) < 0)
+      return -1;
+    if (res->cpu.cpus && *res->cpu.cpus &&
+        hk_cg_set(d, "cpuset.cpus", what, "linux.resources.cpu.cpus", err, "%s",
+                  res->cpu.cpus) < 0)
+      return -1;
+  }
+  if (res->has_pids && (d = hk_cg_dir(cg, HK_CG_PIDS, NULL)) &&
+      hk_cg_set(d, "pids.max", what, "linux.resources.pids.limit", err,
+                res->pids_limit > 0 ? "%lld" : "max", (long long)res->pids_limit) < 0)
+    return -1;
+  for (size_t i = 0; i < res->rdma_len && (d = hk_cg_dir(cg, HK_CG_RDMA, NULL)); i++) {
+    const struct hk_rdma *r = &res->rdma[i];
+    char h[32] = "", o[32] = "";
+    if (r->has_hca_handles)
+      snprintf(h, sizeof(h), " hca_handle=%u", r->hca_handles);
+    if (r->has_hca_objects)
+      snprintf(o, sizeof(o), " hca_object=%u", r->hca_objects);
+    if (hk_cg_set(d, "rdma.max", what, "linux.resources.rdma", err, "%s%s%s", r->device, h, o) < 0)
+      return -1;
+  }
+  return 0;
+}
+
 int hk_cgroup_apply(struct hk_cgroup *cg, const struct hk_resources *given,
                     const struct hk_device *devs, size_t ndevs, bool update, const char *what,
                     hk_error_t **err)
@@ -603,7 +644,8 @@ int hk_cgroup_apply(struct hk_cgroup *cg, const struct hk_resources *given,
     }
     rules = (struct hk_cg_rules){all, n};
   }
-  if (hk_cg_v1_apply(cg, res, &rules, update, what, err) < 0 ||
+  if (apply_same_files(cg, res, what, err) < 0 ||
+      hk_cg_v1_apply(cg, res, &rules, update, what, err) < 0 ||
       hk_cg_v2_apply(cg, res, &rules, update, what, err) < 0)
     return -1;
   return 0;
@@ -966,9 +1008,16 @@ void hk_cgroup_free(struct hk_cgroup *cg)
 int hk_cgroup_stats(const struct hk_cgroup *cg, struct hk_cgroup_stats *st, hk_error_t **err)
 {
   (void)err;
+  const char *d;
+
   memset(st, 0, sizeof(*st));
   hk_cg_v1_stats(cg, st);
   hk_cg_v2_stats(cg, st);
+  if ((d = hk_cg_dir(cg, HK_CG_PIDS, NULL))) {
+    hk_cg_read_u64(d, "pids.current", &st->pids_current);
+    if (!hk_cg_read_u64(d, "pids.max", &st->pids_limit) || st->pids_limit == UINT64_MAX)
+      st->pids_limit = 0;
+  }
   return 0;
 }
 

@@ -25,7 +25,9 @@
 #include "container.h"
 #include "init.h"
 #include "log.h"
+#include "lsm.h"
 #include "namespaces.h"
+#include "process.h"
 #include "seccomp.h"
 #include "network.h"
 #include "overlay.h"
@@ -90,7 +92,14 @@ static int check_spec(struct launch *l, const struct hk_create_opts *o, hk_error
                          l->config_path);
   if (!s->has_root || s->root.path == NULL || s->root.path[0] == '\0')
     return hk_error_plain(err, EINVAL, "%s: root.path: missing", l->config_path);
+  if (s->process.has_oom_score_adj &&
+      (s->process.oom_score_adj < -1000 || s->process.oom_score_adj > 1000))
+    return hk_error_plain(err, EINVAL,
+                          "%s: process.oomScoreAdj: must be between -1000 and 1000, got %d",
+                          l->config_path, s->process.oom_score_adj);
   if (s->process.has_capabilities && hk_caps_validate(&s->process.capabilities, err) < 0)
+    return hk_error_wrap(err, "%s", l->config_path);
+  if (hk_lsm_check(&s->process, s->has_linux ? s->linux_.mount_label : NULL, err) < 0)
     return hk_error_wrap(err, "%s", l->config_path);
   if (s->has_linux && s->linux_.has_seccomp &&
       hk_seccomp_compile(&s->linux_.seccomp, &l->seccomp, err) < 0)
@@ -209,7 +218,8 @@ static int parent_sync(struct launch *l, const struct hk_create_opts *o, int fd,
                             l->plan.join_path[hk_ns_index(CLONE_NEWNET)], &l->netns_fd,
                             err) < 0)
     return hk_error_wrap(err, "%s", l->config_path);
-  if (hk_sync_send_code(fd, HK_SYNC_CONFIGURED, l->init, err) < 0)
+  if (hk_oom_score_adj_apply(l->init, &l->spec->process, err) < 0 ||
+      hk_sync_send_code(fd, HK_SYNC_CONFIGURED, l->init, err) < 0)
     return -1;
   if (l->spec->hooks.prestart.len || l->spec->hooks.create_runtime.len) {
     struct hk_state st;

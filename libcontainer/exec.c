@@ -25,6 +25,7 @@
 #include "exec.h"
 #include "hooks.h"
 #include "log.h"
+#include "lsm.h"
 #include "namespaces.h"
 #include "process.h"
 #include "scheduling.h"
@@ -158,21 +159,10 @@ static int build_process(const struct hk_exec_opts *o, struct hk_spec *spec,
   return 0;
 }
 
-/* LSM labels are not applied yet (that comes with lsm.c): asking for one
- * must fail rather than run the process unconfined. */
-static int check_lsm_labels(const struct hk_process *p, hk_error_t **err)
+static bool set_lsm_label(const struct hk_process *p)
 {
-  if (p->apparmor_profile && p->apparmor_profile[0])
-    return hk_error_plain(err, ENOTSUP,
-                          "exec: process.apparmorProfile: cannot apply profile \"%s\": this "
-                          "husk applies no AppArmor profile",
-                          p->apparmor_profile);
-  if (p->selinux_label && p->selinux_label[0])
-    return hk_error_plain(err, ENOTSUP,
-                          "exec: process.selinuxLabel: cannot apply label \"%s\": this husk "
-                          "applies no SELinux label",
-                          p->selinux_label);
-  return 0;
+  return (p->apparmor_profile && p->apparmor_profile[0]) ||
+         (p->selinux_label && p->selinux_label[0]);
 }
 
 /* The CLONE_NEW* flags of the namespaces init has and we do not share. */
@@ -197,6 +187,7 @@ struct exec_child {
   const struct hk_process *p;
   const struct hk_cgroup *cg; /* the container's, or NULL */
   int pidfd, ns_flags, sync_fd, console_fd, preserve_fds;
+  int procfd; /* the host's /proc, for the LSM label */
   /* The container's filter applies to every exec'd process too.  Where G
    * loads it follows init (see seccomp_point in init.c): before taking the
    * user without noNewPrivileges, else the last step before execve. */
@@ -220,10 +211,8 @@ static void __attribute__((noreturn)) exec_process(const struct exec_child *x)
     goto fail;
   if (p->has_exec_cpu_affinity && hk_sched_affinity(p->exec_cpu_affinity.final, &err) < 0)
     goto fail;
-  if (p->cwd && chdir(p->cwd) < 0) {
-    hk_error_make(&err, errno, "process.cwd: chdir `%s`", p->cwd);
+  if (hk_process_chdir(p->cwd, &err) < 0)
     goto fail;
-  }
   umask(p->user.has_umask ? p->user.umask : 022);
   if (x->seccomp && !p->no_new_privileges && hk_seccomp_apply(x->seccomp, x->sync_fd, &err) < 0)
     goto fail;
@@ -234,6 +223,8 @@ static void __attribute__((noreturn)) exec_process(const struct exec_child *x)
     goto fail;
   }
   if (hk_exec_lookup(p, &exe, &err) < 0)
+    goto fail;
+  if (hk_lsm_set_exec_label(x->procfd, p, &err) < 0)
     goto fail;
   if (syscall(SYS_close_range, 3 + x->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
     hk_error_make(&err, errno, "close_range");
@@ -256,6 +247,9 @@ static void __attribute__((noreturn)) exec_joiner(const struct exec_child *x)
   hk_error_t *err = NULL;
   pid_t g;
 
+  /* Inherited by G: until its execve no process of the container may
+   * ptrace it or open its /proc/PID/fd (see init.c). */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   /* Into the container's cgroup while our paths are still the host's;
    * G inherits it. */
   if ((x->p->has_exec_cpu_affinity &&
@@ -382,10 +376,10 @@ static int run_process(const struct hk_exec_opts *o, struct exec_child *x, int r
 int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **err)
 {
   _cleanup_container_ struct hk_container *c = NULL;
-  _cleanup_close_ int pidfd = -1, console = -1, relay = -1;
+  _cleanup_close_ int pidfd = -1, console = -1, relay = -1, procfd = -1;
   struct hk_spec *spec = NULL;
   struct hk_process *p = NULL;
-  struct exec_child x = {.console_fd = -1, .preserve_fds = o->preserve_fds};
+  struct exec_child x = {.console_fd = -1, .preserve_fds = o->preserve_fds, .procfd = -1};
   _cleanup_cgroup_ struct hk_cgroup *cg = NULL;
   _cleanup_seccomp_filter_ struct hk_seccomp_filter *filter = NULL;
   _cleanup_free_ char *bundle = NULL;
@@ -418,8 +412,11 @@ int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **er
   r = build_process(o, spec, &p, err);
   if (r == 0)
     r = hk_sched_check(p, NULL, o->process_file ? o->process_file : "exec", err);
-  if (r == 0)
-    r = check_lsm_labels(p, err);
+  if (r == 0 && hk_lsm_check(p, NULL, err) < 0)
+    r = hk_error_wrap(err, "exec");
+  if (r == 0 && set_lsm_label(p) &&
+      (procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+    r = hk_error_make(err, errno, "open /proc");
   if (r == 0 && p->terminal)
     r = open_console(o, &console, &relay, err);
   if (r == 0) {
@@ -427,6 +424,7 @@ int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **er
     x.cg = cg;
     x.pidfd = pidfd;
     x.console_fd = console;
+    x.procfd = procfd;
     x.ns_flags = container_ns_flags(c->state->pid);
     x.seccomp = filter;
     bundle = hk_xstrdup(c->state->bundle);

@@ -16,6 +16,7 @@
 #include "hooks.h"
 #include "init.h"
 #include "log.h"
+#include "lsm.h"
 #include "network.h"
 #include "process.h"
 #include "rootfs.h"
@@ -123,18 +124,6 @@ static int write_sysctls(const struct hk_linux *lx, hk_error_t **err)
   return 0;
 }
 
-static int set_oom_score_adj(const struct hk_process *p, hk_error_t **err)
-{
-  char buf[16];
-  int n;
-  if (!p->has_oom_score_adj)
-    return 0;
-  n = snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
-  if (hk_write_file("/proc/self/oom_score_adj", buf, n, err) < 0)
-    return hk_error_wrap(err, "process.oomScoreAdj");
-  return 0;
-}
-
 /* Where init loads the seccomp filter.  seccomp(2) wants no_new_privs or
  * CAP_SYS_ADMIN, and the filter should cover as little of init's own work
  * as possible:
@@ -166,6 +155,7 @@ static enum seccomp_point seccomp_point(const struct hk_init_args *a)
 struct init_ctx {
   const struct hk_init_args *a;
   int host_pid; /* our pid as the host sees it, for the hooks' state */
+  int procfd;   /* the /proc husk trusts (not the container's) */
 };
 
 /* After the mounts, before entering the root: the parent runs prestart and
@@ -214,6 +204,8 @@ static int build_container(struct init_ctx *ic, char **exe, hk_error_t **err)
   }
   if (setsid() < 0)
     return hk_error_make(err, errno, "setsid");
+  if (!a->no_new_keyring && hk_lsm_set_keyring_label(ic->procfd, p, err) < 0)
+    return -1;
   if (!a->no_new_keyring && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 &&
       errno != ENOSYS && errno != EPERM && errno != EACCES)
     return hk_error_make(err, errno, "create a session keyring");
@@ -231,12 +223,18 @@ static int build_container(struct init_ctx *ic, char **exe, hk_error_t **err)
                              : -1;
   if (set_names(spec, a->plan, err) < 0)
     return -1;
-  if (hk_rlimits_apply(p, err) < 0 || set_oom_score_adj(p, err) < 0 ||
+  /* oomScoreAdj: written by the parent, see container.c */
+  if (hk_rlimits_apply(p, err) < 0 ||
       hk_sched_apply(p, spec->has_linux ? &spec->linux_ : NULL, err) < 0)
     return -1;
-  if (p->cwd && chdir(p->cwd) < 0)
-    return hk_error_make(err, errno, "process.cwd: chdir `%s`", p->cwd);
+  if (hk_process_chdir(p->cwd, err) < 0)
+    return -1;
   umask(p->user.has_umask ? p->user.umask : 022);
+  /* The LSM label takes effect at the next execve; set, as in runc, before
+   * the filter and the change of user, it covers the startContainer hooks
+   * too, and a profile the kernel refuses fails `create`. */
+  if (hk_lsm_set_exec_label(ic->procfd, p, err) < 0)
+    return -1;
   if (seccomp_point(a) == SECCOMP_BEFORE_USER && hk_seccomp_apply(a->seccomp, a->sync_fd, err) < 0)
     return -1;
   if (hk_user_apply(p, err) < 0)
@@ -282,6 +280,9 @@ void hk_init_main(const struct hk_init_args *a)
   int procfd = -1;
   sigset_t none;
 
+  /* Until execve, no process of the container may ptrace us or open our
+   * /proc/PID/fd: we hold descriptors of the host. */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (a->close_fd >= 0)
     close(a->close_fd);
   /* Until the state is saved, die with husk rather than outlive it. */
@@ -315,6 +316,7 @@ void hk_init_main(const struct hk_init_args *a)
     hk_error_make(&err, errno, "open /proc");
     die_with(a->sync_fd, err);
   }
+  ic.procfd = procfd;
   if (build_container(&ic, &exe, &err) < 0)
     die_with(a->sync_fd, err);
   /* Nothing of husk's may reach the container: every descriptor past the

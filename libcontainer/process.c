@@ -2,13 +2,17 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "caps.h"
+#include "path.h"
 #include "process.h"
 #include "utils.h"
 
@@ -74,6 +78,59 @@ int hk_user_apply(const struct hk_process *p, hk_error_t **err)
     if (hk_caps_apply(&p->capabilities, err) < 0)
       return -1;
   }
+  return 0;
+}
+
+int hk_oom_score_adj_apply(pid_t pid, const struct hk_process *p, hk_error_t **err)
+{
+  _cleanup_close_ int fd = -1;
+  char path[48], buf[16], own[16] = "?";
+  int n;
+
+  if (!p->has_oom_score_adj)
+    return 0;
+  snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)pid);
+  n = snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
+  fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return hk_error_make(err, errno, "process.oomScoreAdj: open `%s`", path);
+  if (write(fd, buf, n) == n)
+    return 0;
+  if (errno == EACCES) {
+    /* The kernel lets a process without CAP_SYS_RESOURCE go down only to
+     * the lowest value that a privileged ancestor set: husk's own, usually. */
+    _cleanup_close_ int self = open("/proc/self/oom_score_adj", O_RDONLY | O_CLOEXEC);
+    ssize_t r = self >= 0 ? read(self, own, sizeof(own) - 1) : -1;
+    own[r > 0 ? r - (own[r - 1] == '\n') : 1] = '\0';
+    return hk_error_plain(err, EACCES,
+                          "process.oomScoreAdj: cannot set %d: going that far below husk's own "
+                          "oom_score_adj (%s) needs CAP_SYS_RESOURCE",
+                          p->oom_score_adj, own);
+  }
+  return hk_error_make(err, errno, "process.oomScoreAdj: write %d to `%s`", p->oom_score_adj,
+                       path);
+}
+
+int hk_process_chdir(const char *cwd, hk_error_t **err)
+{
+  _cleanup_close_ int rootfd = -1, fd = -1;
+  char buf[PATH_MAX];
+
+  if (cwd == NULL)
+    return 0;
+  rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return hk_error_make(err, errno, "process.cwd: open /");
+  fd = hk_path_open_in_root(rootfd, cwd, HK_PATH_NO_CREATE, err);
+  if (fd < 0)
+    return hk_error_wrap(err, "process.cwd");
+  if (fchdir(fd) < 0)
+    return hk_error_make(err, errno, "process.cwd: chdir `%s`", cwd);
+  /* The kernel says "(unreachable)" (or ENOENT) for a directory outside
+   * the root: never run there, whatever led to it. */
+  if (syscall(SYS_getcwd, buf, sizeof(buf)) < 0 ? errno != ERANGE && errno != ENAMETOOLONG
+                                                 : buf[0] != '/')
+    return hk_error_plain(err, EPERM, "process.cwd: `%s` is outside the container's root", cwd);
   return 0;
 }
 

@@ -10,6 +10,7 @@
 
 #include "devices.h"
 #include "log.h"
+#include "lsm.h"
 #include "mounts.h"
 #include "path.h"
 #include "rootfs.h"
@@ -59,6 +60,27 @@ static bool dev_is_fresh(const struct hk_spec *spec)
   return false;
 }
 
+/* mounts[i], with linux.mountLabel added to its options where it applies. */
+static int apply_mount(int rootfd, const struct hk_rootfs_opts *o, const struct hk_mount_ctx *mc,
+                       size_t i, hk_error_t **err)
+{
+  const struct hk_mount *m = &o->spec->mounts[i];
+  _cleanup_free_ char *ctx = hk_lsm_mount_option(m, o->spec->linux_.mount_label);
+  _cleanup_free_ char **v = NULL;
+  struct hk_mount labeled;
+
+  if (ctx == NULL)
+    return hk_mount_apply(rootfd, mc, m, i, err);
+  labeled = *m;
+  v = hk_xmalloc0((m->options.len + 2) * sizeof(char *));
+  for (size_t j = 0; j < m->options.len; j++)
+    v[j] = m->options.v[j];
+  v[m->options.len] = ctx;
+  labeled.options.v = v;
+  labeled.options.len = m->options.len + 1;
+  return hk_mount_apply(rootfd, mc, &labeled, i, err);
+}
+
 static int enter_root(int rootfd, const struct hk_rootfs_opts *o, hk_error_t **err)
 {
   if (fchdir(rootfd) < 0)
@@ -105,7 +127,7 @@ int hk_rootfs_setup(const struct hk_rootfs_opts *o, hk_error_t **err)
   if (rootfd < 0)
     return hk_error_make(err, errno, "open rootfs `%s`", o->rootfs);
   for (size_t i = 0; i < spec->mounts_len; i++)
-    if (hk_mount_apply(rootfd, &mc, &spec->mounts[i], i, err) < 0)
+    if (apply_mount(rootfd, o, &mc, i, err) < 0)
       return -1;
   if (hk_devices_setup(rootfd, spec, dev_is_fresh(spec), o->in_userns, err) < 0)
     return -1;

@@ -58,6 +58,10 @@ int husk_cmd_features(struct husk_global *g, int argc, char **argv)
       .mount_options = mount_options,
       .namespaces = namespaces,
       .capabilities = capabilities,
+      /* Implemented (libcontainer/lsm.c).  As the spec says, this is not
+       * about the host: there, a label for an LSM it lacks is an error. */
+      .apparmor_enabled = true,
+      .selinux_enabled = true,
       .memory_policy_modes = none,
       .memory_policy_flags = none,
       .net_devices_enabled = true,

@@ -12,6 +12,7 @@
 #include "husk.h"
 #include "libcontainer/container.h"
 #include "libcontainer/log.h"
+#include "libcontainer/selfexe.h"
 #include "libcontainer/utils.h"
 #include "oci-specs/spec.h"
 
@@ -51,6 +52,13 @@ static const char usage_head[] =
     "  -h, --help                 print this help\n"
     "\n"
     "Commands:\n";
+
+/* The commands that spawn or join a container first re-execute husk from a
+ * sealed copy of itself (libcontainer/selfexe.h, CVE-2019-5736). */
+static bool needs_sealed_exe(const char *cmd)
+{
+  return strcmp(cmd, "create") == 0 || strcmp(cmd, "run") == 0 || strcmp(cmd, "exec") == 0;
+}
 
 static void print_usage(FILE *f)
 {
@@ -175,6 +183,7 @@ int main(int argc, char **argv)
       {0},
   };
   struct husk_global g = {.root = HK_DEFAULT_ROOT};
+  char **orig_argv = argv;
   int c;
 
   opterr = 0;
@@ -230,6 +239,9 @@ int main(int argc, char **argv)
   }
   for (size_t i = 0; i < HK_ARRAY_SIZE(commands); i++) {
     if (strcmp(argv[optind], commands[i].name) == 0) {
+      hk_error_t *err = NULL;
+      if (needs_sealed_exe(commands[i].name) && hk_selfexe_ensure_sealed(orig_argv, &err) < 0)
+        return husk_fail(err);
       optind++;
       /* Each command parses argv[optind-1 ..] with its own getopt run. */
       argv += optind - 1;

@@ -3,6 +3,7 @@
  * components are created inside it. */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +123,44 @@ static void fallback_create(void)
   create_cases();
 }
 
+/* /proc magic links lead wherever the kernel says: both resolvers refuse
+ * them (ELOOP), while procfs's plain symlinks such as "self" work. */
+static void magic_links_refused(bool fallback)
+{
+  _cleanup_close_ int slash = open("/", O_PATH | O_DIRECTORY);
+  const char *magic[] = {"/proc/self/cwd", "/proc/self/root/etc", "/proc/self/exe",
+                         "/proc/self/fd/0", "/proc/self/ns/net"};
+  hk_error_t *err = NULL;
+  int fd;
+
+  hk_path_force_fallback(fallback);
+  for (size_t i = 0; i < sizeof(magic) / sizeof(magic[0]); i++) {
+    fd = hk_path_open_in_root(slash, magic[i], HK_PATH_NO_CREATE, &err);
+    CHECK(fd < 0 && err && err->code == ELOOP);
+    if (fd >= 0) {
+      fprintf(stderr, "# %s was followed\n", magic[i]);
+      close(fd);
+    }
+    hk_error_free(err);
+    err = NULL;
+  }
+  fd = hk_path_open_in_root(slash, "/proc/self/status", HK_PATH_NO_CREATE, &err);
+  CHECK(fd >= 0);
+  if (fd >= 0)
+    close(fd);
+  hk_error_free(err);
+}
+
+static void openat2_magic(void)
+{
+  magic_links_refused(false);
+}
+
+static void fallback_magic(void)
+{
+  magic_links_refused(true);
+}
+
 static void clean_paths(void)
 {
   const char *cases[][2] = {{"/", "/"},         {"", "/"},          {"a/b", "/a/b"},
@@ -141,6 +180,8 @@ int main(void)
   RUN(openat2_resolve);
   RUN(fallback_resolve);
   RUN(fallback_create);
+  RUN(openat2_magic);
+  RUN(fallback_magic);
   RUN(clean_paths);
   snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
   if (system(cmd) != 0)
