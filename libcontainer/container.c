@@ -23,6 +23,7 @@
 #include "cgroups.h"
 #include "hooks.h"
 #include "container.h"
+#include "idmap.h"
 #include "init.h"
 #include "log.h"
 #include "namespaces.h"
@@ -104,6 +105,8 @@ static int check_spec(struct launch *l, const struct hk_create_opts *o, hk_error
     return hk_error_plain(err, EINVAL,
                          "%s: linux.uidMappings/gidMappings: required with a new user namespace",
                          l->config_path);
+  if (hk_idmap_check_spec(s, &l->plan, l->config_path, err) < 0)
+    return -1;
   root = s->root.path[0] == '/' ? hk_xstrdup(s->root.path)
                                 : hk_xasprintf("%s/%s", l->bundle, s->root.path);
   l->rootfs = realpath(root, NULL);
@@ -308,6 +311,7 @@ static int listen_fds(struct launch *l)
 static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error_t **err)
 {
   _cleanup_close_ int fifo = -1, console = -1;
+  _cleanup_idmap_mounts_ struct hk_idmap_mounts idmap = {0};
   int sv[2], one = 1, r;
   bool staged = l->plan.join_flags || (l->plan.new_flags & CLONE_NEWTIME);
   struct hk_init_args a = {
@@ -337,6 +341,11 @@ static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error
       (console = hk_console_socket_connect(o->console_socket, err)) < 0)
     return -1;
   a.console_fd = console;
+  /* Idmapped mounts need our privileges over their file systems: made
+   * here, inherited by init (see idmap.h). */
+  if (hk_idmap_mounts_prepare(l->spec, l->bundle, &l->plan, &idmap, err) < 0)
+    return hk_error_wrap(err, "%s", l->config_path);
+  a.idmap_fds = idmap.fds;
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return hk_error_make(err, errno, "socketpair");
   setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
@@ -346,6 +355,7 @@ static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error
   a.sync_fd = sv[1];
   a.cgroupns = !staged && (l->plan.new_flags & CLONE_NEWCGROUP);
   l->child = clone_init(l, &a, (staged ? 0 : l->plan.new_flags & ~CLONE_NEWCGROUP) | SIGCHLD);
+  hk_idmap_mounts_clear(&idmap); /* init has its own copies */
   if (l->child < 0) {
     int e = errno;
     close(sv[0]);

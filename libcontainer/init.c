@@ -14,6 +14,7 @@
 
 #include "caps.h"
 #include "hooks.h"
+#include "idmap.h"
 #include "init.h"
 #include "log.h"
 #include "network.h"
@@ -199,12 +200,17 @@ static int build_container(struct init_ctx *ic, char **exe, hk_error_t **err)
       .bundle = a->bundle,
       .no_pivot = a->no_pivot,
       .overlay = a->overlay,
+      .idmap_fds = a->idmap_fds,
       .in_userns = (a->plan->new_flags | a->plan->join_flags) & CLONE_NEWUSER,
       .before_enter = create_hooks,
       .data = ic,
   };
 
   if (ro.in_userns) {
+    /* Never go on with a user that has no identity here (for a joined
+     * namespace, the config could not be checked). */
+    if (hk_userns_check_user(&p->user, err) < 0)
+      return -1;
     /* Become root of the user namespace where the mapping allows. */
     if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
       return hk_error_make(err, errno, "setresgid(0) in the user namespace");

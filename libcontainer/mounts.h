@@ -13,6 +13,7 @@ struct hk_mount_opts {
   unsigned long propagation; /* MS_PRIVATE|MS_SLAVE|MS_SHARED|MS_UNBINDABLE [|MS_REC] */
   bool bind, recursive;
   bool tmpcopyup;
+  bool idmap, ridmap; /* the mount is idmapped (see idmap.h), recursively */
   char *data; /* filesystem-specific options, comma-separated */
 };
 
@@ -20,9 +21,11 @@ int hk_mount_parse_options(const struct hk_mount *m, struct hk_mount_opts *o, hk
 void hk_mount_opts_clear(struct hk_mount_opts *o);
 
 /* Mount m (config.mounts[idx]) below rootfd; relative bind sources are taken
- * from the bundle. */
+ * from the bundle.  An idmapped mount is attached from tree_fd, the detached
+ * tree the parent made (see idmap.h); hk_mount_apply closes it.  -1 for any
+ * other mount. */
 int hk_mount_apply(int rootfd, const char *bundle, const struct hk_mount *m, size_t idx,
-                   bool in_userns, hk_error_t **err);
+                   bool in_userns, int tree_fd, hk_error_t **err);
 
 /* Remount the bind mount at fd with flags, adding the flags a user namespace
  * keeps locked when the plain remount is refused. */

@@ -103,7 +103,8 @@ int hk_rootfs_setup(const struct hk_rootfs_opts *o, hk_error_t **err)
   if (rootfd < 0)
     return hk_error_make(err, errno, "open rootfs `%s`", o->rootfs);
   for (size_t i = 0; i < spec->mounts_len; i++)
-    if (hk_mount_apply(rootfd, o->bundle, &spec->mounts[i], i, o->in_userns, err) < 0)
+    if (hk_mount_apply(rootfd, o->bundle, &spec->mounts[i], i, o->in_userns,
+                       o->idmap_fds ? o->idmap_fds[i] : -1, err) < 0)
       return -1;
   if (hk_devices_setup(rootfd, spec, dev_is_fresh(spec), o->in_userns, err) < 0)
     return -1;
