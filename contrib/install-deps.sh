@@ -11,7 +11,7 @@ packages=(
 	clang libclang-rt-14-dev
 	# tests and demo bundles
 	busybox-static jq bats bats-assert bats-support
-	iproute2 util-linux procps coreutils findutils
+	iproute2 util-linux procps coreutils findutils uidmap
 )
 
 missing=()
