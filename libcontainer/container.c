@@ -182,6 +182,8 @@ static int save_state(struct launch *l, const struct hk_create_opts *o, hk_error
   return 0;
 }
 
+static int fifo_chown(struct launch *l, bool joined, hk_error_t **err);
+
 /* The parent's half of the conversation in sync.h. */
 static int parent_sync(struct launch *l, const struct hk_create_opts *o, int fd, bool staged,
                        hk_error_t **err)
@@ -196,7 +198,7 @@ static int parent_sync(struct launch *l, const struct hk_create_opts *o, int fd,
   }
   if (staged) {
     int status;
-    if (hk_sync_expect(fd, HK_SYNC_INIT_PID, &l->init, err) < 0)
+    if (hk_sync_expect(fd, HK_SYNC_INIT_PID, &l->init, err) < 0 || fifo_chown(l, true, err) < 0)
       return -1;
     if (((l->plan.new_flags | l->plan.join_flags) & fork_flags) &&
         waitpid(l->child, &status, 0) == l->child)
@@ -233,14 +235,22 @@ static int parent_sync(struct launch *l, const struct hk_create_opts *o, int fd,
 }
 
 /* Init opens the fifo after it became the process's user: give the fifo to
- * that user (as seen from the host) rather than opening it to everyone. */
-static int fifo_chown(struct launch *l, hk_error_t **err)
+ * that user (as seen from the host) rather than opening it to everyone.  In
+ * a joined user namespace, the maps are that namespace's: known once init
+ * has joined it (`joined`, from parent_sync). */
+static int fifo_chown(struct launch *l, bool joined, hk_error_t **err)
 {
   const struct hk_user *u = &l->spec->process.user;
   const struct hk_linux *lx = &l->spec->linux_;
   uint32_t uid = u->uid, gid = u->gid;
 
-  if ((l->plan.new_flags | l->plan.join_flags) & CLONE_NEWUSER) {
+  if (((l->plan.join_flags & CLONE_NEWUSER) != 0) != joined)
+    return 0;
+  if (joined) {
+    if (hk_userns_map_ids(l->init, &uid, &gid, err) < 0)
+      return hk_error_wrap(err, "%s: linux.namespaces: user namespace `%s`", l->config_path,
+                           l->plan.join_path[hk_ns_index(CLONE_NEWUSER)]);
+  } else if (l->plan.new_flags & CLONE_NEWUSER) {
     if (lx->uid_mappings_len && !hk_userns_host_id(lx->uid_mappings, lx->uid_mappings_len, u->uid, &uid))
       return hk_error_plain(err, EINVAL, "%s: process.user.uid: %u is not mapped in linux.uidMappings",
                             l->config_path, u->uid);
@@ -332,7 +342,7 @@ static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error
 
   if (mkfifoat(l->c->dirfd, HK_EXEC_FIFO, 0600) < 0)
     return hk_error_make(err, errno, "create exec fifo");
-  if (fifo_chown(l, err) < 0)
+  if (fifo_chown(l, false, err) < 0)
     return -1;
   fifo = openat(l->c->dirfd, HK_EXEC_FIFO, O_PATH | O_CLOEXEC);
   if (fifo < 0)

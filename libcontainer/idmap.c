@@ -346,6 +346,34 @@ static int id_in_own_map(const char *file, uint32_t id, bool *mapped, hk_error_t
   return 0;
 }
 
+/* *id through the map in `file` ("inside outside count" lines). */
+static int map_through(const char *file, uint32_t *id, hk_error_t **err)
+{
+  _cleanup_fclose_ FILE *f = fopen(file, "re");
+  unsigned long first, lower, count;
+
+  if (f == NULL)
+    return hk_error_make(err, errno, "open `%s`", file);
+  while (fscanf(f, "%lu %lu %lu", &first, &lower, &count) == 3) {
+    if (*id >= first && *id - first < count) {
+      *id = lower + (*id - first);
+      break;
+    }
+  }
+  return 0;
+}
+
+int hk_userns_map_ids(pid_t pid, uint32_t *uid, uint32_t *gid, hk_error_t **err)
+{
+  char path[64];
+
+  snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+  if (map_through(path, uid, err) < 0)
+    return -1;
+  snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+  return map_through(path, gid, err);
+}
+
 int hk_userns_check_user(const struct hk_user *u, hk_error_t **err)
 {
   bool ok;
@@ -455,7 +483,10 @@ static int userns_for(struct userns_cache *c, const struct hk_mount *m, const st
   if (nuid == 0 && !(plan->new_flags & CLONE_NEWUSER)) {
     /* The container joins a user namespace: idmap with that one. */
     const char *p = plan->join_path[hk_ns_index(CLONE_NEWUSER)];
-    if (c->joined_fd < 0 && (c->joined_fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+    /* O_NONBLOCK: a fifo given as the path must not hang us; anything but
+     * a user namespace is refused by mount_setattr. */
+    if (c->joined_fd < 0 &&
+        (c->joined_fd = open(p, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0)
       return hk_error_make(err, errno, "open user namespace `%s`", p);
     return c->joined_fd;
   }

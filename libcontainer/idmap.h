@@ -15,6 +15,7 @@
 #define HK_IDMAP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -36,6 +37,11 @@ bool hk_mount_is_idmapped(const struct hk_mount *m);
  * newuidmap/newgidmap when they are on $PATH, else directly after denying
  * setgroups (the kernel then allows only one's own uid and gid). */
 int hk_userns_write_maps(pid_t pid, const struct hk_linux *lx, hk_error_t **err);
+
+/* Map *uid and *gid through the maps of PID's user namespace to the IDs we
+ * see; an ID without a mapping is left as it is (init refuses it, see
+ * hk_userns_check_user). */
+int hk_userns_map_ids(pid_t pid, uint32_t *uid, uint32_t *gid, hk_error_t **err);
 
 /* After entering the container's user namespace (new or joined): refuse a
  * process.user whose uid, gid or additionalGids have no mapping there. */

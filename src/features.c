@@ -20,11 +20,13 @@ static const char *const namespaces[] = {"cgroup", "ipc",  "mount", "network", "
 
 static const char *const mount_options[] = {
     "async",      "atime",       "bind",     "dev",        "diratime",  "dirsync",
-    "exec",       "idmap",       "loud",     "mand",       "noatime",   "nodev",
-    "nodiratime", "noexec",      "nomand",   "norelatime", "nostrictatime", "nosuid",
-    "private",    "rbind",       "relatime", "remount",    "ridmap",    "ro",
-    "rprivate",   "rshared",     "rslave",   "runbindable", "rw",       "shared",
-    "silent",     "slave",       "strictatime", "suid",    "sync",      "unbindable", NULL};
+    "exec",       "loud",        "mand",     "noatime",    "nodev",     "nodiratime",
+    "noexec",     "nomand",      "norelatime", "nostrictatime", "nosuid", "private",
+    "rbind",      "relatime",    "remount",  "ro",         "rprivate",  "rshared",
+    "rslave",     "runbindable", "rw",       "shared",     "silent",    "slave",
+    "strictatime", "suid",       "sync",     "unbindable",
+    "idmap",      "ridmap", /* idmapped bind mounts, see libcontainer/idmap.h */
+    NULL};
 
 static const char *const capabilities[] = {
     "CAP_CHOWN",           "CAP_DAC_OVERRIDE",   "CAP_DAC_READ_SEARCH", "CAP_FOWNER",

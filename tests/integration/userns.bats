@@ -13,12 +13,24 @@ teardown() {
 	for m in ${HOST_MOUNTS:-}; do
 		umount "$m" || true
 	done
-	if [ -n "${HELPER_PID:-}" ]; then
-		kill "$HELPER_PID" 2>/dev/null || true
-		wait "$HELPER_PID" 2>/dev/null || true
+	if [ -e "$BATS_TEST_TMPDIR/helper.pid" ]; then
+		kill "$(cat "$BATS_TEST_TMPDIR/helper.pid")" 2>/dev/null || true
 	fi
 	cleanup_containers
 	check_no_leaks
+}
+
+# userns_helper: start a process in a new user namespace without maps
+# (killed by teardown); prints its pid once it is in the namespace.
+userns_helper() {
+	unshare --user sleep 600 >/dev/null 2>&1 &
+	echo "$!" >"$BATS_TEST_TMPDIR/helper.pid"
+	retry 50 0.1 in_own_userns "$!" >/dev/null || fail "unshare --user did not start"
+	echo "$!"
+}
+
+in_own_userns() {
+	[ "$(readlink "/proc/$1/ns/user")" != "$(host_ns user)" ]
 }
 
 # idmap_mount DEST SOURCE OPTIONS_JSON [UIDMAP GIDMAP]: append a bind mount,
@@ -48,12 +60,18 @@ LS_OWNERS='ls -lnd "$0" "$0"/* | awk "{ n = split(\$NF, p, \"/\"); print \$3 \":
 	chown 1005:1007 "$src/hostfile"
 	# On disk 1000 is seen as host 100000, i.e. the container's root.
 	idmap_mount /data "$src" '["bind", "idmap"]' 1000:100000:65536 1000:100000:65536
-	set_args sh -c "$LS_OWNERS; touch /data/byroot && echo written" /data
+	# The other options still apply to an idmapped mount.
+	mkdir "$BUNDLE/rootfs/ro"
+	idmap_mount /ro "$src" '["bind", "idmap", "ro", "nosuid"]' 1000:100000:65536 1000:100000:65536
+	set_args sh -c "$LS_OWNERS; touch /data/byroot && echo written; touch /ro/x 2>&1; grep ' /ro ' /proc/self/mountinfo" /data
 	run husk run --bundle "$BUNDLE" "$(cid idmap-write)"
 	assert_success
 	assert_line "0:0 data"
 	assert_line "5:7 hostfile"
 	assert_line written
+	assert_output --partial "touch: /ro/x: Read-only file system"
+	assert_output --regexp " /ro ro,nosuid,[^ ]*idmapped"
+	[ ! -e "$src/x" ]
 	assert_equal "$(stat -c %u:%g "$src/byroot")" 1000:1000
 	# Another user of the container: its IDs shift the same way.
 	update_config '.process.user = {"uid": 3, "gid": 4}'
@@ -86,6 +104,26 @@ LS_OWNERS='ls -lnd "$0" "$0"/* | awk "{ n = split(\$NF, p, \"/\"); print \$3 \":
 	assert_equal "$(stat -c %u:%g "$src/new")" 0:0
 }
 
+@test "userns: the idmap option without mappings in a joined user namespace takes that one's" {
+	requires userns
+	local pid src="$BATS_TEST_TMPDIR/src"
+	pid=$(userns_helper)
+	echo "0 200000 65536" >"/proc/$pid/uid_map"
+	echo "0 200000 65536" >"/proc/$pid/gid_map"
+	use_userns
+	update_config --arg p "/proc/$pid/ns/user" '.linux.namespaces |= map(if .type == "user" then .path = $p else . end)
+		| del(.linux.uidMappings, .linux.gidMappings)'
+	mkdir -p "$src" "$BUNDLE/rootfs/data"
+	touch "$src/rootfile"
+	idmap_mount /data "$src" '["bind", "idmap"]'
+	set_args sh -c 'stat -c %u:%g /data/rootfile; touch /data/new && echo written'
+	run husk run --bundle "$BUNDLE" "$(cid idmap-joined)"
+	assert_success
+	assert_line --index 0 0:0
+	assert_line written
+	assert_equal "$(stat -c %u:%g "$src/new")" 0:0
+}
+
 @test "userns: ridmap idmaps the mounts below the source, idmap with rbind only the top" {
 	requires userns
 	local id src="$BATS_TEST_TMPDIR/src" other="$BATS_TEST_TMPDIR/other"
@@ -106,6 +144,22 @@ LS_OWNERS='ls -lnd "$0" "$0"/* | awk "{ n = split(\$NF, p, \"/\"); print \$3 \":
 	assert_line "/n/top 0:0"
 	# Not idmapped: host 1000 has no mapping in the container.
 	assert_line "/n/sub/below 65534:65534"
+}
+
+@test "userns: idmapped mounts when init unshares its namespaces itself (time namespace)" {
+	requires userns timens
+	local src="$BATS_TEST_TMPDIR/src"
+	use_userns
+	# A time namespace makes init unshare and fork by itself ("staged").
+	update_config '.linux.namespaces += [{"type": "time"}]'
+	mkdir -p "$src" "$BUNDLE/rootfs/data"
+	touch "$src/f"
+	chown 1000:1000 "$src/f"
+	idmap_mount /data "$src" '["bind", "idmap"]' 1000:100000:65536 1000:100000:65536
+	set_args stat -c %u:%g /data/f
+	run husk run --bundle "$BUNDLE" "$(cid idmap-staged)"
+	assert_success
+	assert_output 0:0
 }
 
 @test "userns: idmapped mounts without a user namespace map on-disk IDs to the host's" {
@@ -203,11 +257,8 @@ LS_OWNERS='ls -lnd "$0" "$0"/* | awk "{ n = split(\$NF, p, \"/\"); print \$3 \":
 	local id pid out="$BATS_TEST_TMPDIR/out"
 	id=$(cid joined-noroot)
 	mkdir -m 1777 "$out"
-	unshare --user sleep 600 &
-	pid=$!
-	HELPER_PID=$pid
-	# Wait for the child to be in its namespace, then give it a map without 0.
-	retry 50 0.1 test "$(readlink /proc/$pid/ns/user)" != "$(host_ns user)"
+	# A process in a user namespace of its own, given a map without 0.
+	pid=$(userns_helper)
 	echo "1 100001 65535" >"/proc/$pid/uid_map"
 	echo "0 100000 65536" >"/proc/$pid/gid_map"
 	use_userns
