@@ -11,7 +11,7 @@ packages=(
 	clang libclang-rt-14-dev
 	# tests and demo bundles
 	busybox-static jq bats bats-assert bats-support strace libcap2-bin
-	iproute2 util-linux procps coreutils findutils
+	iproute2 util-linux procps coreutils findutils uidmap
 	# tests/engines: Podman (with conmon) and Docker (with containerd) run
 	# husk; script(1), for their -it, is in bsdutils, always installed.
 	# On a host running systemd, docker.io's postinst starts the system
