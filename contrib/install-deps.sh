@@ -11,7 +11,7 @@ packages=(
 	clang libclang-rt-14-dev
 	# tests and demo bundles
 	busybox-static jq bats bats-assert bats-support strace libcap2-bin
-	iproute2 util-linux procps coreutils findutils
+	iproute2 util-linux procps coreutils findutils uidmap
 	# terminal tests (tty.bats); script(1) is in bsdutils, always installed
 	tmux
 	# tests/engines: Podman (with conmon) and Docker (with containerd) run

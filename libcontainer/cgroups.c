@@ -66,7 +66,7 @@ int hk_cg_write(const char *dir, const char *file, const char *value, hk_error_t
   return 0;
 }
 
-static char *vformat(const char *fmt, va_list ap)
+static __attribute__((format(printf, 1, 0))) char *vformat(const char *fmt, va_list ap)
 {
   char *v;
   if (vasprintf(&v, fmt, ap) < 0)

@@ -23,6 +23,7 @@
 #include "cgroups.h"
 #include "hooks.h"
 #include "container.h"
+#include "idmap.h"
 #include "init.h"
 #include "log.h"
 #include "lsm.h"
@@ -119,6 +120,8 @@ static int check_spec(struct launch *l, const struct hk_create_opts *o, hk_error
     return hk_error_plain(err, EINVAL,
                          "%s: linux.uidMappings/gidMappings: required with a new user namespace",
                          l->config_path);
+  if (hk_idmap_check_spec(s, &l->plan, l->config_path, err) < 0)
+    return -1;
   root = s->root.path[0] == '/' ? hk_xstrdup(s->root.path)
                                 : hk_xasprintf("%s/%s", l->bundle, s->root.path);
   l->rootfs = realpath(root, NULL);
@@ -194,6 +197,8 @@ static int save_state(struct launch *l, const struct hk_create_opts *o, hk_error
   return 0;
 }
 
+static int fifo_chown(struct launch *l, bool joined, hk_error_t **err);
+
 /* The parent's half of the conversation in sync.h. */
 static int parent_sync(struct launch *l, const struct hk_create_opts *o, int fd, bool staged,
                        hk_error_t **err)
@@ -208,7 +213,7 @@ static int parent_sync(struct launch *l, const struct hk_create_opts *o, int fd,
   }
   if (staged) {
     int status;
-    if (hk_sync_expect(fd, HK_SYNC_INIT_PID, &l->init, err) < 0)
+    if (hk_sync_expect(fd, HK_SYNC_INIT_PID, &l->init, err) < 0 || fifo_chown(l, true, err) < 0)
       return -1;
     if (((l->plan.new_flags | l->plan.join_flags) & fork_flags) &&
         waitpid(l->child, &status, 0) == l->child)
@@ -246,14 +251,22 @@ static int parent_sync(struct launch *l, const struct hk_create_opts *o, int fd,
 }
 
 /* Init opens the fifo after it became the process's user: give the fifo to
- * that user (as seen from the host) rather than opening it to everyone. */
-static int fifo_chown(struct launch *l, hk_error_t **err)
+ * that user (as seen from the host) rather than opening it to everyone.  In
+ * a joined user namespace, the maps are that namespace's: known once init
+ * has joined it (`joined`, from parent_sync). */
+static int fifo_chown(struct launch *l, bool joined, hk_error_t **err)
 {
   const struct hk_user *u = &l->spec->process.user;
   const struct hk_linux *lx = &l->spec->linux_;
   uint32_t uid = u->uid, gid = u->gid;
 
-  if ((l->plan.new_flags | l->plan.join_flags) & CLONE_NEWUSER) {
+  if (((l->plan.join_flags & CLONE_NEWUSER) != 0) != joined)
+    return 0;
+  if (joined) {
+    if (hk_userns_map_ids(l->init, &uid, &gid, err) < 0)
+      return hk_error_wrap(err, "%s: linux.namespaces: user namespace `%s`", l->config_path,
+                           l->plan.join_path[hk_ns_index(CLONE_NEWUSER)]);
+  } else if (l->plan.new_flags & CLONE_NEWUSER) {
     if (lx->uid_mappings_len && !hk_userns_host_id(lx->uid_mappings, lx->uid_mappings_len, u->uid, &uid))
       return hk_error_plain(err, EINVAL, "%s: process.user.uid: %u is not mapped in linux.uidMappings",
                             l->config_path, u->uid);
@@ -324,6 +337,7 @@ static int listen_fds(struct launch *l)
 static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error_t **err)
 {
   _cleanup_close_ int fifo = -1, console = -1;
+  _cleanup_idmap_mounts_ struct hk_idmap_mounts idmap = {0};
   int sv[2], one = 1, r;
   bool staged = l->plan.join_flags || (l->plan.new_flags & CLONE_NEWTIME);
   struct hk_init_args a = {
@@ -344,7 +358,7 @@ static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error
 
   if (mkfifoat(l->c->dirfd, HK_EXEC_FIFO, 0600) < 0)
     return hk_error_make(err, errno, "create exec fifo");
-  if (fifo_chown(l, err) < 0)
+  if (fifo_chown(l, false, err) < 0)
     return -1;
   fifo = openat(l->c->dirfd, HK_EXEC_FIFO, O_PATH | O_CLOEXEC);
   if (fifo < 0)
@@ -360,6 +374,11 @@ static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error
     return -1;
   }
   a.console_fd = console;
+  /* Idmapped mounts need our privileges over their file systems: made
+   * here, inherited by init (see idmap.h). */
+  if (hk_idmap_mounts_prepare(l->spec, l->bundle, &l->plan, &idmap, err) < 0)
+    return hk_error_wrap(err, "%s", l->config_path);
+  a.idmap_fds = idmap.fds;
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return hk_error_make(err, errno, "socketpair");
   setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
@@ -369,6 +388,7 @@ static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error
   a.sync_fd = sv[1];
   a.cgroupns = !staged && (l->plan.new_flags & CLONE_NEWCGROUP);
   l->child = clone_init(l, &a, (staged ? 0 : l->plan.new_flags & ~CLONE_NEWCGROUP) | SIGCHLD);
+  hk_idmap_mounts_clear(&idmap); /* init has its own copies */
   if (l->child < 0) {
     int e = errno;
     close(sv[0]);

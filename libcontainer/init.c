@@ -14,6 +14,7 @@
 
 #include "caps.h"
 #include "hooks.h"
+#include "idmap.h"
 #include "init.h"
 #include "log.h"
 #include "lsm.h"
@@ -189,6 +190,7 @@ static int build_container(struct init_ctx *ic, char **exe, hk_error_t **err)
       .bundle = a->bundle,
       .no_pivot = a->no_pivot,
       .overlay = a->overlay,
+      .idmap_fds = a->idmap_fds,
       .in_userns = (a->plan->new_flags | a->plan->join_flags) & CLONE_NEWUSER,
       .own_cgroupns = (a->plan->new_flags | a->plan->join_flags) & CLONE_NEWCGROUP,
       .before_enter = create_hooks,
@@ -196,6 +198,10 @@ static int build_container(struct init_ctx *ic, char **exe, hk_error_t **err)
   };
 
   if (ro.in_userns) {
+    /* Never go on with a user that has no identity here (for a joined
+     * namespace, the config could not be checked). */
+    if (hk_userns_check_user(&p->user, err) < 0)
+      return -1;
     /* Become root of the user namespace where the mapping allows. */
     if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
       return hk_error_make(err, errno, "setresgid(0) in the user namespace");
@@ -281,8 +287,12 @@ void hk_init_main(const struct hk_init_args *a)
   sigset_t none;
 
   /* Until execve, no process of the container may ptrace us or open our
-   * /proc/PID/fd: we hold descriptors of the host. */
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+   * /proc/PID/fd: we hold descriptors of the host.  Without root, the
+   * parent must open our uid_map first, which a non-dumpable process's
+   * /proc files (then owned by root) forbid: later, before any mount. */
+  bool late_undumpable = geteuid() != 0 && (a->plan->new_flags & CLONE_NEWUSER);
+  if (!late_undumpable)
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (a->close_fd >= 0)
     close(a->close_fd);
   /* Until the state is saved, die with husk rather than outlive it. */
@@ -305,6 +315,8 @@ void hk_init_main(const struct hk_init_args *a)
       (hk_sync_send(a->sync_fd, HK_SYNC_USERMAP_REQUEST, &err) < 0 ||
        hk_sync_expect(a->sync_fd, HK_SYNC_USERMAP_DONE, NULL, &err) < 0))
     die_with(a->sync_fd, err);
+  if (late_undumpable)
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (hk_sync_expect(a->sync_fd, HK_SYNC_CONFIGURED, &ic.host_pid, &err) < 0)
     _exit(1);
   if (a->staged) {

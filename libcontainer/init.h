@@ -30,6 +30,10 @@ struct hk_init_args {
   bool no_new_keyring;
   int preserve_fds;
   const struct hk_seccomp_filter *seccomp; /* compiled by the parent, or NULL */
+  /* Idmapped mount trees made by the parent, inherited through clone: one
+   * per config mount, -1 for the others (NULL when none); each is closed
+   * once attached.  See idmap.h. */
+  const int *idmap_fds;
 };
 
 __attribute__((noreturn)) void hk_init_main(const struct hk_init_args *a);

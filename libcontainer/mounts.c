@@ -12,6 +12,7 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -20,6 +21,13 @@
 #include "overlay.h"
 #include "path.h"
 #include "utils.h"
+
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+#ifndef MOVE_MOUNT_T_EMPTY_PATH
+#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+#endif
 
 static const struct {
   const char *name;
@@ -100,6 +108,11 @@ int hk_mount_parse_options(const struct hk_mount *m, struct hk_mount_opts *o, hk
     }
     if (strcmp(opt, "tmpcopyup") == 0) {
       o->tmpcopyup = true;
+      continue;
+    }
+    if (strcmp(opt, "idmap") == 0 || strcmp(opt, "ridmap") == 0) {
+      o->idmap = true;
+      o->ridmap |= opt[0] == 'r';
       continue;
     }
     for (size_t j = 0; !done && j < HK_ARRAY_SIZE(flag_options); j++) {
@@ -194,6 +207,29 @@ static int mount_bind(int rootfd, const char *bundle, const struct hk_mount *m,
   if (!*done_flags && hk_remount_bind(*dfd, o->flags & ~MS_REMOUNT, err) < 0)
     return -1;
   *done_flags = true;
+  return 0;
+}
+
+/* An idmapped bind mount: attach the tree the parent cloned and idmapped
+ * (see idmap.h) at the destination, then apply the flags. */
+static int mount_idmapped(int rootfd, const char *dest, int tree_fd,
+                          const struct hk_mount_opts *o, int *dfd, hk_error_t **err)
+{
+  struct stat st;
+
+  if (fstat(tree_fd, &st) < 0)
+    return hk_error_make(err, errno, "idmapped mount");
+  *dfd = hk_path_open_in_root(rootfd, dest,
+                              S_ISDIR(st.st_mode) ? HK_PATH_CREATE_DIR : HK_PATH_CREATE_FILE, err);
+  if (*dfd < 0)
+    return -1;
+  if (syscall(SYS_move_mount, tree_fd, "", *dfd, "",
+              MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return hk_error_make(err, errno, "attach the idmapped mount");
+  if (reopen_dest(rootfd, dest, dfd, err) < 0)
+    return -1;
+  if ((o->flags & ~MS_REMOUNT) && hk_remount_bind(*dfd, o->flags & ~MS_REMOUNT, err) < 0)
+    return -1;
   return 0;
 }
 
@@ -476,11 +512,11 @@ static int mount_cgroup_v1(int rootfd, const char *dest, const struct hk_mount_o
 }
 
 int hk_mount_apply(int rootfd, const struct hk_mount_ctx *ctx, const struct hk_mount *m, size_t idx,
-                   hk_error_t **err)
+                   int tree_fd, hk_error_t **err)
 {
   struct hk_mount_opts o;
   _cleanup_free_ char *dest = NULL;
-  _cleanup_close_ int dfd = -1;
+  _cleanup_close_ int dfd = -1, tree = tree_fd;
   bool flags_done = false;
   int r;
 
@@ -489,7 +525,11 @@ int hk_mount_apply(int rootfd, const struct hk_mount_ctx *ctx, const struct hk_m
   dest = hk_path_clean(m->destination);
   if (hk_mount_parse_options(m, &o, err) < 0)
     return hk_error_wrap(err, "mounts[%zu].options", idx);
-  if (o.bind)
+  if (tree >= 0)
+    r = mount_idmapped(rootfd, dest, tree, &o, &dfd, err);
+  else if (o.idmap || m->uid_mappings_len || m->gid_mappings_len)
+    r = hk_error_plain(err, EINVAL, "idmapped mount not prepared"); /* see idmap.h */
+  else if (o.bind)
     r = mount_bind(rootfd, ctx->bundle, m, dest, &o, &flags_done, &dfd, err);
   else
     r = mount_fs(rootfd, m, dest, &o, ctx, &dfd, err);

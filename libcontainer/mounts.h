@@ -13,6 +13,7 @@ struct hk_mount_opts {
   unsigned long propagation; /* MS_PRIVATE|MS_SLAVE|MS_SHARED|MS_UNBINDABLE [|MS_REC] */
   bool bind, recursive;
   bool tmpcopyup;
+  bool idmap, ridmap; /* the mount is idmapped (see idmap.h), recursively */
   char *data; /* filesystem-specific options, comma-separated */
 };
 
@@ -26,9 +27,11 @@ struct hk_mount_ctx {
   bool own_cgroupns;  /* a cgroup namespace of its own or joined */
 };
 
-/* Mount m (config.mounts[idx]) below rootfd. */
+/* Mount m (config.mounts[idx]) below rootfd.  An idmapped mount is attached
+ * from tree_fd, the detached tree the parent made (see idmap.h);
+ * hk_mount_apply closes it.  -1 for any other mount. */
 int hk_mount_apply(int rootfd, const struct hk_mount_ctx *ctx, const struct hk_mount *m, size_t idx,
-                   hk_error_t **err);
+                   int tree_fd, hk_error_t **err);
 
 /* Remount the bind mount at fd with flags, adding the flags a user namespace
  * keeps locked when the plain remount is refused. */

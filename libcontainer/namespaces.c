@@ -76,31 +76,6 @@ int hk_ns_join(const char *path, int flag, hk_error_t **err)
   return 0;
 }
 
-static int write_map(pid_t pid, const char *file, const struct hk_id_mapping *m, size_t n,
-                     hk_error_t **err)
-{
-  char path[64];
-  _cleanup_free_ char *buf = NULL;
-  size_t len = 0;
-
-  if (n == 0)
-    return 0;
-  buf = hk_xmalloc0(n * 40 + 1);
-  for (size_t i = 0; i < n; i++)
-    len += sprintf(buf + len, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
-  snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-  if (hk_write_file(path, buf, len, err) < 0)
-    return hk_error_wrap(err, "linux.%s", strcmp(file, "uid_map") == 0 ? "uidMappings" : "gidMappings");
-  return 0;
-}
-
-int hk_userns_write_maps(pid_t pid, const struct hk_linux *lx, hk_error_t **err)
-{
-  if (write_map(pid, "uid_map", lx->uid_mappings, lx->uid_mappings_len, err) < 0)
-    return -1;
-  return write_map(pid, "gid_map", lx->gid_mappings, lx->gid_mappings_len, err);
-}
-
 bool hk_userns_host_id(const struct hk_id_mapping *m, size_t n, uint32_t id, uint32_t *host)
 {
   for (size_t i = 0; i < n; i++) {

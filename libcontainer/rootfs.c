@@ -65,12 +65,13 @@ static int apply_mount(int rootfd, const struct hk_rootfs_opts *o, const struct 
                        size_t i, hk_error_t **err)
 {
   const struct hk_mount *m = &o->spec->mounts[i];
+  int tree = o->idmap_fds ? o->idmap_fds[i] : -1;
   _cleanup_free_ char *ctx = hk_lsm_mount_option(m, o->spec->linux_.mount_label);
   _cleanup_free_ char **v = NULL;
   struct hk_mount labeled;
 
   if (ctx == NULL)
-    return hk_mount_apply(rootfd, mc, m, i, err);
+    return hk_mount_apply(rootfd, mc, m, i, tree, err);
   labeled = *m;
   v = hk_xmalloc0((m->options.len + 2) * sizeof(char *));
   for (size_t j = 0; j < m->options.len; j++)
@@ -78,7 +79,7 @@ static int apply_mount(int rootfd, const struct hk_rootfs_opts *o, const struct 
   v[m->options.len] = ctx;
   labeled.options.v = v;
   labeled.options.len = m->options.len + 1;
-  return hk_mount_apply(rootfd, mc, &labeled, i, err);
+  return hk_mount_apply(rootfd, mc, &labeled, i, tree, err);
 }
 
 static int enter_root(int rootfd, const struct hk_rootfs_opts *o, hk_error_t **err)

@@ -18,6 +18,7 @@ struct hk_rootfs_opts {
   bool in_userns;
   const struct hk_overlay_plan *overlay; /* mounted over rootfs, or NULL */
   bool own_cgroupns;
+  const int *idmap_fds; /* per config mount, see idmap.h; NULL when none */
   /* Called after the mounts, before entering the root (hooks). */
   int (*before_enter)(void *data, hk_error_t **err);
   void *data;

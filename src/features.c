@@ -24,7 +24,9 @@ static const char *const mount_options[] = {
     "noexec",     "nomand",      "norelatime", "nostrictatime", "nosuid", "private",
     "rbind",      "relatime",    "remount",  "ro",         "rprivate",  "rshared",
     "rslave",     "runbindable", "rw",       "shared",     "silent",    "slave",
-    "strictatime", "suid",       "sync",     "unbindable", NULL};
+    "strictatime", "suid",       "sync",     "unbindable",
+    "idmap",      "ridmap", /* idmapped bind mounts, see libcontainer/idmap.h */
+    NULL};
 
 static const char *const capabilities[] = {
     "CAP_CHOWN",           "CAP_DAC_OVERRIDE",   "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
@@ -65,6 +67,7 @@ int husk_cmd_features(struct husk_global *g, int argc, char **argv)
       .memory_policy_modes = none,
       .memory_policy_flags = none,
       .net_devices_enabled = true,
+      .mount_extensions_idmap_enabled = true,
       .potentially_unsafe_config_annotations = unsafe_annotations,
   };
   const char *overlay = hk_overlay_supported() ? "true" : "false";

@@ -306,7 +306,7 @@ sleeper() {
 	hrun create "$id"
 	[ "$status" -eq 0 ]
 	for d in $(all_cg_dirs "$id"); do
-		[[ "$d" == /sys/fs/cgroup/*"/$HK_PREFIX-parent/sub/c1" ]] || fail "$d"
+		[[ "$d" == /sys/fs/cgroup*"/$HK_PREFIX-parent/sub/c1" ]] || fail "$d"
 		[ -d "$d" ]
 	done
 	[ "$(jq -r .cgroupPath "$HUSK_ROOT/$id/state.json")" = "/$HK_PREFIX-parent/sub/c1" ]
