@@ -619,23 +619,32 @@ static size_t dirs(const struct hk_cgroup *cg, const char **out)
   return n;
 }
 
-int hk_cgroup_enter(const struct hk_cgroup *cg, pid_t pid, hk_error_t **err)
+int hk_cgroup_enter(const struct hk_cgroup *cg, pid_t pid, bool v2_done, hk_error_t **err)
 {
   const char *d[HK_CG_COUNT + 1];
   size_t n = dirs(cg, d);
 
-  for (size_t i = 0; i < n; i++)
-    if (hk_cg_writef(d[i], "cgroup.procs", err, "%d", (int)pid) < 0)
+  for (size_t i = 0; i < n; i++) {
+    bool v2 = d[i] == cg->v2;
+    int r;
+    if (v2 && v2_done)
+      continue;
+    /* "0" in a v1 `tasks` file moves the calling thread without taking
+     * the kernel's global threadgroup lock, whose RCU grace period costs
+     * milliseconds per move; cgroup.procs always takes it. */
+    if (pid == 0 && !v2)
+      r = hk_cg_write(d[i], "tasks", "0", err);
+    else
+      r = hk_cg_writef(d[i], "cgroup.procs", err, "%d", (int)pid);
+    if (r < 0)
       return hk_error_wrap(err, "join the container's cgroup");
+  }
   return 0;
 }
 
 int hk_cgroup_v2_clone_fd(const struct hk_cgroup *cg)
 {
-  for (int c = 0; c < HK_CG_COUNT; c++)
-    if (cg->v1[c])
-      return -1;
-  if (cg->v2 == NULL)
+  if (cg == NULL || cg->v2 == NULL)
     return -1;
   return open(cg->v2, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }

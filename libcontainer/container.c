@@ -244,19 +244,23 @@ static int fifo_chown(struct launch *l, hk_error_t **err)
   return 0;
 }
 
-/* Clone init: straight into its cgroup with clone3(CLONE_INTO_CGROUP)
- * where only cgroup2 is involved, else as a child that waits for
- * CGROUP_JOINED until the parent has moved it.  Returns like fork(). */
+/* Clone init into its cgroup: into the cgroup2 directory at once with
+ * clone3(CLONE_INTO_CGROUP), into the v1 hierarchies by init itself as its
+ * first step (hk_cgroup_enter with pid 0, which spares the kernel's global
+ * lock), or, when a new user namespace leaves init no rights on the host's
+ * cgroupfs, by the parent.  Returns like fork(). */
 static pid_t clone_init(struct launch *l, struct hk_init_args *a, uint64_t flags)
 {
-  _cleanup_close_ int cgfd = l->cg ? hk_cgroup_v2_clone_fd(l->cg) : -1;
+  _cleanup_close_ int cgfd = hk_cgroup_v2_clone_fd(l->cg);
   pid_t pid;
 
+  a->cgroup = l->cg;
+  a->cgroup_self = l->cg && !(flags & CLONE_NEWUSER);
   if (cgfd >= 0) {
     struct clone_args ca = {.flags = (flags & ~0xffULL) | CLONE_INTO_CGROUP,
                             .exit_signal = flags & 0xff,
                             .cgroup = (uint64_t)cgfd};
-    a->cgroup_wait = false;
+    a->cgroup_v2_done = true;
     pid = syscall(SYS_clone3, &ca, sizeof(ca));
     if (pid == 0) {
       close(cgfd);
@@ -266,7 +270,7 @@ static pid_t clone_init(struct launch *l, struct hk_init_args *a, uint64_t flags
       return pid;
     hk_debug("clone3(CLONE_INTO_CGROUP): %s; moving init by hand", strerror(errno));
   }
-  a->cgroup_wait = l->cg != NULL;
+  a->cgroup_v2_done = false;
   pid = syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
   if (pid == 0)
     hk_init_main(a);
@@ -322,8 +326,13 @@ static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error
   }
   close(sv[1]);
   l->init = l->child;
-  if (a.cgroup_wait && (hk_cgroup_enter(l->cg, l->child, err) < 0 ||
-                        hk_sync_send(sv[0], HK_SYNC_CGROUP_JOINED, err) < 0)) {
+  if (l->cg && !a.cgroup_self &&
+      (hk_cgroup_enter(l->cg, l->child, a.cgroup_v2_done, err) < 0 ||
+       hk_sync_send(sv[0], HK_SYNC_CGROUP_JOINED, err) < 0)) {
+    close(sv[0]);
+    return -1;
+  }
+  if (a.cgroup_self && hk_sync_expect(sv[0], HK_SYNC_CGROUP_JOINED, NULL, err) < 0) {
     close(sv[0]);
     return -1;
   }

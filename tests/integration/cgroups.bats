@@ -66,6 +66,27 @@ sleeper() {
 	done
 }
 
+# Init normally moves itself into the v1 hierarchies; in a new user
+# namespace it cannot, and husk moves it: both must end in every hierarchy.
+@test "cgroups: init of a user-namespaced container is in every hierarchy, exec too" {
+	requires userns
+	sleeper '{}'
+	use_userns
+	id=$(cid u)
+	hrun run -d "$id"
+	[ "$status" -eq 0 ]
+	pid=$(husk state "$id" | jq .pid)
+	hrun exec -d --pid-file "$BATS_TEST_TMPDIR/x.pid" "$id" sleep 999
+	[ "$status" -eq 0 ]
+	xpid=$(cat "$BATS_TEST_TMPDIR/x.pid")
+	dirs=$(all_cg_dirs "$id")
+	[ -n "$dirs" ]
+	for d in $dirs; do
+		grep -qx "$pid" "$d/cgroup.procs" || fail "init $pid not in $d"
+		grep -qx "$xpid" "$d/cgroup.procs" || fail "exec'd $xpid not in $d"
+	done
+}
+
 @test "cgroups: the container sees its own cgroup as / (cgroup namespace)" {
 	requires cgroupns
 	set_args cat /proc/self/cgroup
