@@ -818,11 +818,29 @@ int hk_cgroup_pids(const struct hk_cgroup *cg, pid_t **pids, size_t *n, hk_error
   return 0;
 }
 
+/* Nothing in it, nor in a child cgroup: cgroup2 keeps that in
+ * cgroup.events, v1 only through the process lists. */
+static bool is_empty(const struct hk_cgroup *cg)
+{
+  _cleanup_free_ pid_t *pids = NULL;
+  _cleanup_free_ char *ev = NULL;
+  size_t n;
+
+  if (cg->v2 && (ev = hk_cg_read(cg->v2, "cgroup.events")))
+    return strstr(ev, "populated 0") != NULL;
+  return hk_cgroup_pids(cg, &pids, &n, NULL) == 0 && n == 0;
+}
+
 int hk_cgroup_signal_all(const struct hk_cgroup *cg, int signo, hk_error_t **err)
 {
   _cleanup_free_ pid_t *pids = NULL;
   size_t n;
   bool was_frozen, can_freeze;
+
+  /* Nobody to signal, and none to fork meanwhile: no freezing either (a
+   * stopped container with its own PID namespace leaves its cgroup so). */
+  if (is_empty(cg))
+    return 0;
 
   if (signo == SIGKILL && cg->v2 && hk_cg_exists(cg->v2, "cgroup.kill") &&
       hk_cg_write(cg->v2, "cgroup.kill", "1", NULL) == 0) {
@@ -848,12 +866,18 @@ int hk_cgroup_signal_all(const struct hk_cgroup *cg, int signo, hk_error_t **err
   return 0;
 }
 
-/* rmdir a cgroup and, depth first, the child cgroups below it. */
+/* rmdir a cgroup and, depth first, the child cgroups below it.  Most have
+ * none: try the rmdir alone first (the kernel says EBUSY otherwise). */
 static int remove_tree(const char *path)
 {
-  DIR *d = opendir(path);
+  DIR *d;
   struct dirent *de;
 
+  if (rmdir(path) == 0 || errno == ENOENT)
+    return 0;
+  if (errno != EBUSY && errno != ENOTEMPTY)
+    return -1;
+  d = opendir(path);
   if (d == NULL)
     return errno == ENOENT ? 0 : -1;
   while ((de = readdir(d))) {
