@@ -195,7 +195,7 @@ static int mount_bind(int rootfd, const char *bundle, const struct hk_mount *m,
 
 /* A "cgroup" mount: cgroup2 where the host is unified, else a tmpfs with one
  * v1 hierarchy per controller, as runc lays it out. */
-static int mount_cgroup_v1(int rootfd, const char *dest, const struct hk_mount_opts *o,
+static int mount_cgroup_v1(int rootfd, const char *dest, const struct hk_mount_opts *o, int *dfd,
                            hk_error_t **err);
 
 static int mount_fs(int rootfd, const char *bundle, const struct hk_mount *m, const char *dest,
@@ -220,7 +220,7 @@ static int mount_fs(int rootfd, const char *bundle, const struct hk_mount *m, co
   if (strcmp(type, "cgroup") == 0) {
     struct statvfs sv;
     if (statvfs("/sys/fs/cgroup/cgroup.controllers", &sv) < 0)
-      return mount_cgroup_v1(rootfd, dest, o, err);
+      return mount_cgroup_v1(rootfd, dest, o, dfd, err);
     type = "cgroup2";
   }
   if (mount(m->source ? m->source : type, dp, type, o->flags & ~MS_REMOUNT, data) == 0)
@@ -239,23 +239,39 @@ static int mount_fs(int rootfd, const char *bundle, const struct hk_mount *m, co
   return hk_error_make(err, errno, "mount %s", type);
 }
 
-static int mount_cgroup_v1(int rootfd, const char *dest, const struct hk_mount_opts *o,
+/* A directory for hierarchy `name` in the tmpfs we just mounted on `dfd`:
+ * nothing but us has been there, so a plain mkdirat is safe (names come
+ * from the kernel; anything odd takes the resolver in root). */
+static int cgroup_subdir(int rootfd, int dfd, const char *dest, const char *name,
+                         hk_error_t **err)
+{
+  _cleanup_free_ char *sub = NULL;
+  int fd;
+
+  if (name[0] != '\0' && !strchr(name, '/') && strcmp(name, ".") != 0 && strcmp(name, "..") != 0 &&
+      mkdirat(dfd, name, 0755) == 0) {
+    fd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0)
+      return fd;
+  }
+  sub = hk_xasprintf("%s/%s", dest, name);
+  return hk_path_open_in_root(rootfd, sub, HK_PATH_CREATE_DIR, err);
+}
+
+static int mount_cgroup_v1(int rootfd, const char *dest, const struct hk_mount_opts *o, int *dfd,
                            hk_error_t **err)
 {
   _cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
   char line[4096], dp[HK_FD_PATH_MAX];
-  _cleanup_close_ int dfd = hk_path_open_in_root(rootfd, dest, HK_PATH_CREATE_DIR, err);
 
-  if (dfd < 0)
-    return -1;
-  hk_fd_path(dp, dfd);
+  hk_fd_path(dp, *dfd);
   if (mount("tmpfs", dp, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
     return hk_error_make(err, errno, "mount tmpfs");
-  if (reopen_dest(rootfd, dest, &dfd, err) < 0)
+  if (reopen_dest(rootfd, dest, dfd, err) < 0)
     return -1;
   while (f && fgets(line, sizeof(line), f)) {
     char *ctrl = strchr(line, ':'), *end;
-    _cleanup_free_ char *sub = NULL, *opts = NULL;
+    _cleanup_free_ char *opts = NULL;
     _cleanup_close_ int sfd = -1;
     char sp[HK_FD_PATH_MAX];
     const char *name, *fstype = "cgroup";
@@ -270,17 +286,16 @@ static int mount_cgroup_v1(int rootfd, const char *dest, const struct hk_mount_o
       name = strncmp(ctrl, "name=", 5) == 0 ? ctrl + 5 : ctrl;
       opts = hk_xstrdup(ctrl);
     }
-    sub = hk_xasprintf("%s/%s", dest, name);
-    sfd = hk_path_open_in_root(rootfd, sub, HK_PATH_CREATE_DIR, err);
+    sfd = cgroup_subdir(rootfd, *dfd, dest, name, err);
     if (sfd < 0)
       return -1;
     hk_fd_path(sp, sfd);
     if (mount(fstype, sp, fstype, (o->flags & ~MS_REMOUNT) | MS_NOSUID | MS_NODEV | MS_NOEXEC,
               opts) < 0)
-      return hk_error_make(err, errno, "mount %s `%s`", fstype, sub);
+      return hk_error_make(err, errno, "mount %s `%s/%s`", fstype, dest, name);
   }
   if (o->flags & MS_RDONLY)
-    return hk_remount_bind(dfd, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
+    return hk_remount_bind(*dfd, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
   return 0;
 }
 
