@@ -564,12 +564,14 @@ static int start_loaded(struct hk_container *c, const struct hk_spec *spec, hk_e
   if (strcmp(c->state->status, "created") != 0)
     return hk_error_plain(err, EINVAL, "cannot start container \"%s\": it is %s", c->id,
                          c->state->status);
-  fifo = openat(c->dirfd, HK_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fifo < 0)
-    return hk_error_make(err, errno, "container \"%s\": open exec fifo", c->id);
+  /* Pin init before opening the fifo: that open lets it exec, and a
+   * short-lived process may be gone (and reaped) by the time we looked. */
   pidfd = pidfd_open_checked(c->state, err);
   if (pidfd < 0)
     return -1;
+  fifo = openat(c->dirfd, HK_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fifo < 0)
+    return hk_error_make(err, errno, "container \"%s\": open exec fifo", c->id);
   pfd[0] = (struct pollfd){.fd = fifo, .events = POLLIN};
   pfd[1] = (struct pollfd){.fd = pidfd, .events = POLLIN};
   for (;;) {
