@@ -157,6 +157,7 @@ static int save_state(struct launch *l, const struct hk_create_opts *o, hk_error
   s->created = hk_xstrdup(now);
   s->owner = owner_name();
   s->config_path = hk_xstrdup(l->config_path);
+  s->no_late_hooks = l->spec->hooks.poststart.len == 0 && l->spec->hooks.poststop.len == 0;
   s->systemd_cgroup = o->systemd_cgroup;
   if (l->cg) {
     const char *p = l->spec->linux_.cgroups_path;
@@ -537,7 +538,8 @@ static void run_late_hooks(struct hk_container *c, const struct hk_spec *known, 
   struct hk_state st;
   const struct hk_hook_list *list;
 
-  if (known == NULL && c->state->config_path == NULL)
+  /* Reading the config back is half of what start and delete cost. */
+  if (known == NULL && (c->state->config_path == NULL || c->state->no_late_hooks))
     return;
   if (known == NULL && hk_spec_load(c->state->config_path, &spec, &e) < 0) {
     hk_warn("container \"%s\": %s hooks not run: %s", c->id, post_start ? "poststart" : "poststop",
