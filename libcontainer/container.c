@@ -47,6 +47,7 @@ struct launch {
   pid_t child; /* our direct child */
   pid_t init;  /* the container's init (the child, or its child) */
   bool reaped_child;
+  bool joined_pending; /* init moves itself into its cgroup: CGROUP_JOINED to read */
 };
 
 static void launch_clear(struct launch *l)
@@ -179,7 +180,14 @@ static int parent_sync(struct launch *l, const struct hk_create_opts *o, int fd,
                        hk_error_t **err)
 {
   const int fork_flags = CLONE_NEWPID | CLONE_NEWTIME;
+  int r;
 
+  /* A staged init joins its cgroup before anything it asks of us. */
+  if (staged && l->joined_pending) {
+    l->joined_pending = false;
+    if (hk_sync_expect(fd, HK_SYNC_CGROUP_JOINED, NULL, err) < 0)
+      return -1;
+  }
   if (l->plan.new_flags & CLONE_NEWUSER) {
     if (hk_sync_expect(fd, HK_SYNC_USERMAP_REQUEST, NULL, err) < 0 ||
         hk_userns_write_maps(l->child, &l->spec->linux_, err) < 0 ||
@@ -198,7 +206,21 @@ static int parent_sync(struct launch *l, const struct hk_create_opts *o, int fd,
                             l->plan.join_path[hk_ns_index(CLONE_NEWNET)], &l->netns_fd,
                             err) < 0)
     return hk_error_wrap(err, "%s", l->config_path);
-  if (hk_sync_send_code(fd, HK_SYNC_CONFIGURED, l->init, err) < 0)
+  /* Otherwise CONFIGURED goes first, so that init, once in its cgroup,
+   * finds it waiting rather than waiting for us to be scheduled. */
+  r = hk_sync_send_code(fd, HK_SYNC_CONFIGURED, l->init, err);
+  if (l->joined_pending) {
+    hk_error_t *e = NULL;
+    l->joined_pending = false;
+    /* Also after a failed send: an init that could not join said why. */
+    if (hk_sync_expect(fd, HK_SYNC_CGROUP_JOINED, NULL, &e) < 0) {
+      if (r < 0)
+        hk_error_free(steal_pointer(err));
+      *err = e;
+      return -1;
+    }
+  }
+  if (r < 0)
     return -1;
   if (l->spec->hooks.prestart.len || l->spec->hooks.create_runtime.len) {
     struct hk_state st;
@@ -333,10 +355,7 @@ static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error
     close(sv[0]);
     return -1;
   }
-  if (a.cgroup_self && hk_sync_expect(sv[0], HK_SYNC_CGROUP_JOINED, NULL, err) < 0) {
-    close(sv[0]);
-    return -1;
-  }
+  l->joined_pending = a.cgroup_self;
   r = parent_sync(l, o, sv[0], staged, err);
   close(sv[0]);
   return r;

@@ -7,7 +7,10 @@
  *   init   -> parent  CGROUP_JOINED     (when the container has a cgroup)
  *                                       init has moved itself into it, its
  *                                       very first step, so nothing it forks
- *                                       or allocates is left outside; or,
+ *                                       or allocates is left outside.  The
+ *                                       parent reads it before anything init
+ *                                       asks, but (unstaged) sends CONFIGURED
+ *                                       first so init need not wait; or,
  *   parent -> init    CGROUP_JOINED     when init was cloned into a new user
  *                                       namespace (no rights on the host's
  *                                       cgroupfs), the parent has moved it,
