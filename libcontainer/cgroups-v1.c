@@ -236,8 +236,8 @@ static int devices(const char *dir, const struct hk_cg_rules *r, const char *wha
         ret = hk_error_make(err, errno, "%s: linux.resources.devices: open `%s`", what, path);
     }
     if (ret == 0 && write(fds[k], rule, n) != (ssize_t)n)
-      ret = hk_error_make(err, errno, "%s: linux.resources.devices: write \"%s\" to `%s/%s`",
-                          what, rule, dir, files[k]);
+      ret = hk_error_make(err, errno, "%s: linux.resources.devices: write \"%s\" to `%s/%s`", what,
+                          rule, dir, files[k]);
   }
   for (int k = 0; k < 2; k++)
     if (fds[k] >= 0)

@@ -135,8 +135,7 @@ static int make_node(int rootfd, int devfd, const struct dev_node *d, bool in_us
   return make_node_in(pfd, base, d, type, me, err);
 }
 
-static int make_link(int rootfd, int devfd, const char *target, const char *link,
-                     hk_error_t **err)
+static int make_link(int rootfd, int devfd, const char *target, const char *link, hk_error_t **err)
 {
   _cleanup_free_ char *base = NULL;
   _cleanup_close_ int pfd = -1;

@@ -261,8 +261,8 @@ static pid_t fork_joiner(struct exec_child *x)
   pid_t c;
 
   if (cgfd >= 0) {
-    struct clone_args ca = {.flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD,
-                            .cgroup = (uint64_t)cgfd};
+    struct clone_args ca = {
+        .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)cgfd};
     x->cg_v2_done = true;
     c = syscall(SYS_clone3, &ca, sizeof(ca));
     if (c >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL))

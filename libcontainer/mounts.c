@@ -242,8 +242,7 @@ static int mount_fs(int rootfd, const char *bundle, const struct hk_mount *m, co
 /* A directory for hierarchy `name` in the tmpfs we just mounted on `dfd`:
  * nothing but us has been there, so a plain mkdirat is safe (names come
  * from the kernel; anything odd takes the resolver in root). */
-static int cgroup_subdir(int rootfd, int dfd, const char *dest, const char *name,
-                         hk_error_t **err)
+static int cgroup_subdir(int rootfd, int dfd, const char *dest, const char *name, hk_error_t **err)
 {
   _cleanup_free_ char *sub = NULL;
   int fd;
