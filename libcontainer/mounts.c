@@ -257,41 +257,74 @@ static int cgroup_subdir(int rootfd, int dfd, const char *dest, const char *name
   return hk_path_open_in_root(rootfd, sub, HK_PATH_CREATE_DIR, err);
 }
 
+/* One line of /proc/self/cgroup ("3:cpu,cpuacct:/", "0::/"): that
+ * hierarchy, mounted in the tmpfs at dfd. */
+static int mount_hierarchy(int rootfd, int dfd, const char *dest, const struct hk_mount_opts *o,
+                           char *line, hk_error_t **err)
+{
+  char *ctrl = strchr(line, ':'), *end;
+  _cleanup_free_ char *opts = NULL;
+  _cleanup_close_ int sfd = -1;
+  char sp[HK_FD_PATH_MAX];
+  const char *name, *fstype = "cgroup";
+
+  if (ctrl == NULL || (end = strchr(++ctrl, ':')) == NULL)
+    return 0;
+  *end = '\0';
+  if (*ctrl == '\0') { /* the v2 hierarchy of a hybrid host */
+    name = "unified";
+    fstype = "cgroup2";
+  } else {
+    name = strncmp(ctrl, "name=", 5) == 0 ? ctrl + 5 : ctrl;
+    opts = hk_xstrdup(ctrl);
+  }
+  sfd = cgroup_subdir(rootfd, dfd, dest, name, err);
+  if (sfd < 0)
+    return -1;
+  hk_fd_path(sp, sfd);
+  if (mount(fstype, sp, fstype, (o->flags & ~MS_REMOUNT) | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+            opts) < 0)
+    return hk_error_make(err, errno, "mount %s `%s/%s`", fstype, dest, name);
+  return 0;
+}
+
 static int mount_cgroup_v1(int rootfd, const char *dest, const struct hk_mount_opts *o, int *dfd,
                            hk_error_t **err)
 {
-  _cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
-  char line[4096], dp[HK_FD_PATH_MAX];
+  /* Read line by line without stdio: init is in the container's memory
+   * cgroup by now, and a FILE with its buffer are pages charged there. */
+  _cleanup_close_ int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+  char buf[4096], dp[HK_FD_PATH_MAX];
+  size_t len = 0;
 
   hk_fd_path(dp, *dfd);
   if (mount("tmpfs", dp, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
     return hk_error_make(err, errno, "mount tmpfs");
   if (reopen_dest(rootfd, dest, dfd, err) < 0)
     return -1;
-  while (f && fgets(line, sizeof(line), f)) {
-    char *ctrl = strchr(line, ':'), *end;
-    _cleanup_free_ char *opts = NULL;
-    _cleanup_close_ int sfd = -1;
-    char sp[HK_FD_PATH_MAX];
-    const char *name, *fstype = "cgroup";
+  while (fd >= 0) {
+    ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
+    char *line = buf, *nl;
 
-    if (ctrl == NULL || (end = strchr(++ctrl, ':')) == NULL)
+    if (n < 0 && errno == EINTR)
       continue;
-    *end = '\0';
-    if (*ctrl == '\0') { /* the v2 hierarchy of a hybrid host */
-      name = "unified";
-      fstype = "cgroup2";
-    } else {
-      name = strncmp(ctrl, "name=", 5) == 0 ? ctrl + 5 : ctrl;
-      opts = hk_xstrdup(ctrl);
+    if (n < 0)
+      return hk_error_make(err, errno, "read /proc/self/cgroup");
+    len += n;
+    buf[len] = '\0';
+    while ((nl = strchr(line, '\n')) || (n == 0 && *line)) {
+      if (nl)
+        *nl = '\0';
+      if (mount_hierarchy(rootfd, *dfd, dest, o, line, err) < 0)
+        return -1;
+      line = nl ? nl + 1 : line + strlen(line);
     }
-    sfd = cgroup_subdir(rootfd, *dfd, dest, name, err);
-    if (sfd < 0)
-      return -1;
-    hk_fd_path(sp, sfd);
-    if (mount(fstype, sp, fstype, (o->flags & ~MS_REMOUNT) | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-              opts) < 0)
-      return hk_error_make(err, errno, "mount %s `%s/%s`", fstype, dest, name);
+    if (n == 0)
+      break;
+    len -= line - buf;
+    memmove(buf, line, len);
+    if (len == sizeof(buf) - 1)
+      return hk_error_plain(err, EFBIG, "/proc/self/cgroup: a line longer than %zu bytes", len);
   }
   if (o->flags & MS_RDONLY)
     return hk_remount_bind(*dfd, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);

@@ -96,6 +96,32 @@ sleeper() {
 	! echo "$output" | grep -v ':/$' | grep -q .
 }
 
+# The "cgroup" mount: on a v1 or hybrid host a tmpfs with one mount per
+# hierarchy the container's /proc/self/cgroup lists (cgroup2 as "unified");
+# on a pure v2 host cgroup2 itself.
+@test "cgroups: the cgroup mount shows every hierarchy of /proc/self/cgroup" {
+	set_args sh -c 'cat /proc/self/cgroup; echo --; awk "{ print \$5, \$(NF - 2) }" /proc/self/mountinfo'
+	run husk run "$(cid a)"
+	[ "$status" -eq 0 ]
+	mounts=$(echo "$output" | sed '1,/^--$/d')
+	if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
+		echo "$mounts" | grep -qx '/sys/fs/cgroup cgroup2' || fail "no cgroup2 on /sys/fs/cgroup"
+		return
+	fi
+	echo "$mounts" | grep -qx '/sys/fs/cgroup tmpfs' || fail "no tmpfs on /sys/fs/cgroup"
+	n=0
+	while IFS=: read -r _ ctrl _; do
+		if [ -z "$ctrl" ]; then
+			want="/sys/fs/cgroup/unified cgroup2"
+		else
+			want="/sys/fs/cgroup/${ctrl#name=} cgroup"
+		fi
+		echo "$mounts" | grep -qx "$want" || fail "missing: $want"
+		n=$((n + 1))
+	done < <(echo "$output" | sed '/^--$/,$d')
+	[ "$n" -gt 0 ]
+}
+
 @test "cgroups: memory limit, reservation and swap are written" {
 	sleeper '{"memory": {"limit": 67108864, "reservation": 33554432, "swap": 134217728}}'
 	id=$(cid a)
