@@ -40,7 +40,9 @@
 #   (unshare -fpmuinC[T] chroot ROOTFS /bin/true) in the same rounds; (2)
 #   create, start, wait for the init to exit (polling /proc/PID), delete; (3)
 #   exec /bin/true into a running container -- "n/a (not implemented)" for a
-#   husk whose --help lists no exec command; (4) peak RSS of `run`; (5) the
+#   husk whose --help lists no exec command; (4) peak RSS of `run`, and
+#   its CPU time (perf stat task-clock of the whole process tree, when perf
+#   works: steadier than wall time on a shared machine); (5) the
 #   smallest linux.resources.memory.limit (memory.swap set to the same value,
 #   so nothing escapes into swap) with which BENCH_MEMTRIALS runs of
 #   `run /bin/true` in a row succeed, bisected between 64 KiB and 16 MiB to
@@ -60,6 +62,7 @@
 #   BENCH_CYCLE=20   section 2: create/start/wait/delete rounds
 #   BENCH_EXEC=20    section 3: exec rounds
 #   BENCH_RSS=10     section 4: peak RSS rounds
+#   BENCH_CPU=20     section 4: CPU time rounds (needs perf; skipped without)
 #   BENCH_CONC=50    section 6: containers started concurrently
 #   BENCH_CONC_ROUNDS=3  section 6: rounds (runtimes in rotated order)
 #   BENCH_MEMTRIALS=3  section 5: runs that must all succeed for a limit to count
@@ -98,7 +101,8 @@ RSSN=${BENCH_RSS:-10}
 CONC=${BENCH_CONC:-50}
 MEMTRIALS=${BENCH_MEMTRIALS:-3}
 CONCR=${BENCH_CONC_ROUNDS:-3}
-for v in N CYCLE EXECN RSSN CONC MEMTRIALS CONCR; do
+CPUN=${BENCH_CPU:-20}
+for v in N CYCLE EXECN RSSN CONC MEMTRIALS CONCR CPUN; do
 	case "${!v}" in '' | *[!0-9]* | 0) die "$v must be a positive integer" ;; esac
 done
 
@@ -121,7 +125,7 @@ if [ -z "${HUSK_BENCH_INNER:-}" ]; then
 	done
 	[ "${BASH_VERSINFO[0]}" -ge 5 ] || die "needs bash >= 5 (EPOCHREALTIME)"
 	BENCH_CMDLINE=$(printf '%q ' "$0" "${ORIG_ARGS[@]}")
-	for v in HUSK BENCH_N BENCH_CYCLE BENCH_EXEC BENCH_RSS BENCH_CONC BENCH_MEMTRIALS BENCH_CONC_ROUNDS; do
+	for v in HUSK BENCH_N BENCH_CYCLE BENCH_EXEC BENCH_RSS BENCH_CONC BENCH_MEMTRIALS BENCH_CONC_ROUNDS BENCH_CPU; do
 		[ -z "${!v:-}" ] || BENCH_CMDLINE="$v=$(printf '%q' "${!v}") $BENCH_CMDLINE"
 	done
 	export BENCH_CMDLINE HUSK
@@ -285,7 +289,7 @@ HDR=$WORK/header
 	echo "crun:    ${BIN[crun]} ($(crun --version | head -n1))"
 	echo "runc:    ${BIN[runc]} ($(runc --version | head -n1))"
 	echo "setup:   one private mount+PID namespace for all runtimes; $CG_NOTE; --root per runtime, no --systemd-cgroup"
-	echo "rounds:  run=$N cycle=$CYCLE exec=$EXECN rss=$RSSN concurrent=${CONC}x$CONCR memtrials=$MEMTRIALS; runtimes interleaved per round; medians"
+	echo "rounds:  run=$N cycle=$CYCLE exec=$EXECN rss=$RSSN cpu=$CPUN concurrent=${CONC}x$CONCR memtrials=$MEMTRIALS; runtimes interleaved per round; medians"
 	echo "floor:   ${FLOOR[*]}"
 } >"$HDR"
 cat "$HDR"
@@ -411,6 +415,33 @@ for ((i = 0; i < RSSN; i++)); do
 		fi
 	done
 done
+
+# CPU time: user+system of the whole process tree (the runtime, its init,
+# /bin/true), as perf stat's task-clock counts it.  It hardly depends on
+# what else the machine runs, unlike wall time on a shared host.
+HAVE_PERF=no
+if command -v perf >/dev/null && perf stat -x, -e task-clock -o /dev/null true 2>/dev/null; then
+	HAVE_PERF=yes
+	say "4/8 CPU time (task-clock) of run, $CPUN rounds"
+	logmark "section 4 cpu"
+	for ((i = 0; i < CPUN; i++)); do
+		rotate "$i" "${ALL1[@]}"
+		for r in "${ORDER[@]}"; do
+			if [ "$r" = floor ]; then
+				cmd=("${FLOOR[@]}")
+			else
+				newid "$r" cpu
+				cmd=("${BIN[$r]}" --root "$WORK/state-$r" run --bundle "$WORK/b-true" "$ID")
+			fi
+			if perf stat -x, -e task-clock -o "$WORK/cpu" -- "${cmd[@]}" </dev/null >>"$LOG" 2>&1; then
+				rec cpu "$r" "$(awk -F, '$3 == "task-clock" { printf "%.0f\n", $1 * 1000 }' "$WORK/cpu")"
+			else
+				fail cpu "$r" "run failed under perf stat"
+				[ "$r" = floor ] || rt "$r" delete --force "$ID" </dev/null >/dev/null 2>&1 || true
+			fi
+		done
+	done
+fi
 
 # ------------------------------------- 5: smallest memory limit that works
 say "5/8 smallest linux.resources.memory.limit for run /bin/true (bisection)"
@@ -630,6 +661,11 @@ hx=$(m exec husk)
 [ "$HUSK_EXEC" = yes ] || hx="n/a (not implemented)"
 row "3. exec /bin/true (median of $EXECN)" us "$hx" "$(m exec crun)" "$(m exec runc)" "" exec
 row "4. peak RSS of run (median of $RSSN)" kib "$(m rss husk)" "$(m rss crun)" "$(m rss runc)" "$(m rss floor)" rss
+if [ "$HAVE_PERF" = yes ]; then
+	row "4. CPU time of run, task-clock (median of $CPUN)" us "$(m cpu husk)" "$(m cpu crun)" "$(m cpu runc)" "$(m cpu floor)" cpu
+else
+	row "4. CPU time of run, task-clock" us "n/a (no perf)" "n/a (no perf)" "n/a (no perf)"
+fi
 row "5. min memory.limit for run" bytes "${MEMRES[husk]}" "${MEMRES[crun]}" "${MEMRES[runc]}" "" memlimit
 row "6. $CONC x run -d until all running (median of $CONCR)" us "$(m conc_start husk)" "$(m conc_start crun)" "$(m conc_start runc)" "" conc
 row "6. $CONC x delete --force (median of $CONCR)" us "$(m conc_delete husk)" "$(m conc_delete crun)" "$(m conc_delete runc)" "" conc
@@ -641,7 +677,7 @@ row "7. shared libraries (ldd)" count "${NLIB[husk]}" "${NLIB[crun]}" "${NLIB[ru
 
 NOTES="ratios are husk/other (below 1: husk is smaller/faster); floor = ${FLOOR[*]}, timed interleaved with (1); \
 (3) husk: $([ "$HUSK_EXEC" = yes ] && echo measured || echo 'no exec command yet'); \
-(4) ru_maxrss as /usr/bin/time sees it: the top runtime process, maxed with the descendants it reaped (runc's re-exec'd runc init included), not summed; \
+(4) ru_maxrss as /usr/bin/time sees it: the top runtime process, maxed with the descendants it reaped (runc's re-exec'd runc init included), not summed; CPU time = perf stat task-clock of the whole tree (runtime, init, /bin/true); \
 (5) memory.limit = memory.swap, bisected between $((MEMLO >> 10)) KiB and $((MEMHI >> 20)) MiB to $((MEMSTEP >> 10)) KiB, a limit counts when $MEMTRIALS runs in a row all succeed; \
 (6) medians of $CONCR rounds, start = from launch until every run -d returned and list shows all running"
 
