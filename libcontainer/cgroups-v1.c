@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,17 +214,35 @@ static void rule_text(const struct hk_device_cgroup *d, char *buf, size_t len)
     snprintf(buf, len, "%s %s:%s %s", d->type, ma, mi, d->access && *d->access ? d->access : "rwm");
 }
 
+/* The kernel takes one rule per write(2), so each of devices.allow and
+ * devices.deny is opened once for all the rules (a dozen by default). */
 static int devices(const char *dir, const struct hk_cg_rules *r, const char *what,
                    hk_error_t **err)
 {
-  for (size_t i = 0; i < r->len; i++) {
+  static const char *const files[2] = {"devices.deny", "devices.allow"};
+  int fds[2] = {-1, -1}, ret = 0;
+
+  for (size_t i = 0; i < r->len && ret == 0; i++) {
+    int k = r->v[i].allow ? 1 : 0;
     char rule[80];
+    size_t n;
+
     rule_text(&r->v[i], rule, sizeof(rule));
-    if (hk_cg_set(dir, r->v[i].allow ? "devices.allow" : "devices.deny", what,
-                  "linux.resources.devices", err, "%s", rule) < 0)
-      return -1;
+    n = strlen(rule);
+    if (fds[k] < 0) {
+      _cleanup_free_ char *path = hk_xasprintf("%s/%s", dir, files[k]);
+      fds[k] = open(path, O_WRONLY | O_CLOEXEC);
+      if (fds[k] < 0)
+        ret = hk_error_make(err, errno, "%s: linux.resources.devices: open `%s`", what, path);
+    }
+    if (ret == 0 && write(fds[k], rule, n) != (ssize_t)n)
+      ret = hk_error_make(err, errno, "%s: linux.resources.devices: write \"%s\" to `%s/%s`", what,
+                          rule, dir, files[k]);
   }
-  return 0;
+  for (int k = 0; k < 2; k++)
+    if (fds[k] >= 0)
+      close(fds[k]);
+  return ret;
 }
 
 int hk_cg_v1_apply(struct hk_cgroup *cg, const struct hk_resources *res,

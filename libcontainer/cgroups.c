@@ -156,31 +156,42 @@ int hk_cgroup_detect(enum hk_cgroup_layout *layout, hk_error_t **err)
   return 0;
 }
 
-/* Our own cgroup in the hierarchy of v1 controller `name`, or on v2 when
- * name is NULL, from /proc/self/cgroup ("3:cpu,cpuacct:/a/b"). */
-static char *own_cgroup(const char *name)
+/* Where we are, from one read of /proc/self/cgroup ("3:cpu,cpuacct:/a/b",
+ * "0::/c"): our cgroup in each v1 hierarchy the kernel has, and on v2. */
+struct own_cgroups {
+  char *v1[HK_CG_COUNT];
+  char *v2;
+};
+
+static void own_cgroups_read(struct own_cgroups *o)
 {
   _cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
   char line[4096];
 
-  if (f == NULL)
-    return NULL;
-  while (fgets(line, sizeof(line), f)) {
+  memset(o, 0, sizeof(*o));
+  while (f && fgets(line, sizeof(line), f)) {
     char *ctl = strchr(line, ':'), *path, *tok, *save = NULL;
     if (ctl == NULL || (path = strchr(++ctl, ':')) == NULL)
       continue;
     *path++ = '\0';
     path[strcspn(path, "\n")] = '\0';
-    if (name == NULL) {
-      if (strcmp(line, "0:") == 0 && *ctl == '\0')
-        return hk_xstrdup(path);
+    if (strcmp(line, "0:") == 0 && *ctl == '\0') {
+      free(o->v2);
+      o->v2 = hk_xstrdup(path);
       continue;
     }
     for (tok = strtok_r(ctl, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-      if (strcmp(tok, name) == 0)
-        return hk_xstrdup(path);
+      for (int c = 0; c < HK_CG_COUNT; c++)
+        if (o->v1[c] == NULL && strcmp(tok, v1_names[c]) == 0)
+          o->v1[c] = hk_xstrdup(path);
   }
-  return NULL;
+}
+
+static void own_cgroups_clear(struct own_cgroups *o)
+{
+  for (int c = 0; c < HK_CG_COUNT; c++)
+    free(o->v1[c]);
+  free(o->v2);
 }
 
 /* "a/../b", "//", a trailing "/.": a cgroup path must be plain. */
@@ -339,24 +350,29 @@ static int make_dirs(const char *root, const char *rel, bool *created, hk_error_
 static int cpuset_init(const char *dir, hk_error_t **err)
 {
   static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+  _cleanup_free_ char *parent = hk_xstrdup(dir);
+  char *slash = strrchr(parent, '/');
+  bool parent_ready = false;
 
+  if (slash == NULL)
+    return 0;
+  *slash = '\0';
   for (size_t i = 0; i < HK_ARRAY_SIZE(files); i++) {
     _cleanup_free_ char *v = hk_cg_read(dir, files[i]);
-    _cleanup_free_ char *parent = NULL;
-    char *slash;
+    _cleanup_free_ char *pv = NULL;
 
     if (v == NULL || (v[0] != '\0' && v[0] != '\n'))
       continue;
-    parent = hk_xstrdup(dir);
-    slash = strrchr(parent, '/');
-    if (slash == NULL)
-      continue;
-    *slash = '\0';
-    if (cpuset_init(parent, err) < 0)
-      return -1;
-    free(v);
-    v = hk_cg_read(parent, files[i]);
-    if (v && hk_cg_write(dir, files[i], v, err) < 0)
+    pv = hk_cg_read(parent, files[i]);
+    if (pv && (pv[0] == '\0' || pv[0] == '\n') && !parent_ready) {
+      /* An empty parent (one husk made, nested) first gets its own. */
+      if (cpuset_init(parent, err) < 0)
+        return -1;
+      parent_ready = true;
+      free(pv);
+      pv = hk_cg_read(parent, files[i]);
+    }
+    if (pv && hk_cg_write(dir, files[i], pv, err) < 0)
       return -1;
   }
   return 0;
@@ -374,14 +390,16 @@ static bool has_word(const char *list, const char *word)
 /* Make the controllers in `want` available in the container's cgroup2
  * directory: enable them in each ancestor's cgroup.subtree_control, from
  * the hierarchy root down to the parent of root+rel. */
-static int v2_enable(const char *root, const char *rel, unsigned want, hk_error_t **err)
+static int v2_enable(const char *root, const char *rel, unsigned want, unsigned root_avail,
+                     hk_error_t **err)
 {
   _cleanup_free_ char *dir = hk_xstrdup(root);
   const char *s = rel;
+  bool at_root = true;
 
   for (;;) {
     _cleanup_free_ char *cur = hk_cg_read(dir, "cgroup.subtree_control");
-    unsigned avail = v2_available(dir) & want;
+    unsigned avail = (at_root ? root_avail : v2_available(dir)) & want;
     char buf[256] = "";
     const char *next;
 
@@ -407,6 +425,7 @@ static int v2_enable(const char *root, const char *rel, unsigned want, hk_error_
       free(dir);
       dir = d;
     }
+    at_root = false;
     s = next;
   }
 }
@@ -415,42 +434,44 @@ int hk_cgroup_create(const struct hk_cgroup_request *req, const struct hk_resour
                      struct hk_cgroup **out, hk_error_t **err)
 {
   _cleanup_cgroup_ struct hk_cgroup *cg = hk_xmalloc0(sizeof(*cg));
-  unsigned want = needed(res), v1_have = 0, v2_want;
+  unsigned want = needed(res), v1_have = 0, v2_want, v2_root_avail = 0;
   _cleanup_free_ char *v2_rel = NULL, *v2_root = NULL;
+  __attribute__((cleanup(own_cgroups_clear))) struct own_cgroups own = {0};
   bool created;
 
   if (check_request(req, err) < 0 || hk_cgroup_detect(&cg->layout, err) < 0)
     return -1;
+  own_cgroups_read(&own);
   if (cg->layout != HK_CGROUP_UNIFIED) {
+    /* A v1 hierarchy the kernel has lists us in /proc/self/cgroup; it
+     * must also be mounted where we look for it. */
     for (int c = 0; c < HK_CG_COUNT; c++) {
       const char *name = c == HK_CG_SYSTEMD ? "systemd" : v1_names[c];
-      _cleanup_free_ char *mnt = hk_xasprintf(CGROUP_ROOT "/%s", name);
+      _cleanup_free_ char *mnt = NULL;
+      if (own.v1[c] == NULL)
+        continue;
+      mnt = hk_xasprintf(CGROUP_ROOT "/%s", name);
       if (is_fs(mnt, CGROUP_SUPER_MAGIC))
         v1_have |= 1u << c;
     }
   }
   if (cg->layout != HK_CGROUP_LEGACY) {
-    _cleanup_free_ char *own = own_cgroup(NULL);
     v2_root = hk_xstrdup(cg->layout == HK_CGROUP_UNIFIED ? CGROUP_ROOT : CGROUP_ROOT "/unified");
-    v2_rel = below_root(req, own);
+    v2_rel = below_root(req, own.v2);
+    v2_root_avail = v2_available(v2_root);
   }
   /* What v2 must serve: whatever v1 does not; refuse what nobody has. */
   v2_want = want & ~v1_have;
-  if (v2_want) {
-    unsigned avail = v2_root ? v2_available(v2_root) : 0;
-    for (int c = 0; c < HK_CG_COUNT; c++)
-      if ((v2_want & (1u << c)) && !(avail & (1u << c)))
-        return hk_error_plain(err, ENOTSUP, "%s: %s: the %s cgroup controller is not available "
-                              "on this host", req->config_name, resource_path[c],
-                              v1_names[c]);
-  }
+  for (int c = 0; c < HK_CG_COUNT; c++)
+    if ((v2_want & (1u << c)) && !(v2_root_avail & (1u << c)))
+      return hk_error_plain(err, ENOTSUP, "%s: %s: the %s cgroup controller is not available "
+                            "on this host", req->config_name, resource_path[c], v1_names[c]);
   *out = NULL;
   for (int c = 0; c < HK_CG_COUNT; c++) {
-    _cleanup_free_ char *own = NULL, *rel = NULL, *mnt = NULL;
+    _cleanup_free_ char *rel = NULL, *mnt = NULL;
     if (!(v1_have & (1u << c)))
       continue;
-    own = own_cgroup(v1_names[c]);
-    rel = below_root(req, own);
+    rel = below_root(req, own.v1[c]);
     mnt = hk_xasprintf(CGROUP_ROOT "/%s", c == HK_CG_SYSTEMD ? "systemd" : v1_names[c]);
     cg->v1[c] = hk_xasprintf("%s%s", mnt, rel);
     if (make_dirs(mnt, rel, &created, err) < 0) {
@@ -464,14 +485,14 @@ int hk_cgroup_create(const struct hk_cgroup_request *req, const struct hk_resour
   if (v2_root) {
     /* Enable every v2 controller the host offers (so `update` can use
      * them later), not just the ones this config needs. */
-    unsigned all = v2_available(v2_root) & ~v1_have;
+    unsigned all = v2_root_avail & ~v1_have;
     cg->v2 = hk_xasprintf("%s%s", v2_root, v2_rel);
     if (make_dirs(v2_root, v2_rel, &cg->created_v2, err) < 0) {
       if (!cg->created_v2)
         free(steal_pointer(&cg->v2));
       goto fail;
     }
-    if (all && v2_enable(v2_root, v2_rel, all, err) < 0)
+    if (all && v2_enable(v2_root, v2_rel, all, v2_root_avail, err) < 0)
       goto fail;
     cg->v2_mask = v2_available(cg->v2) & ~v1_have;
   }
@@ -692,23 +713,32 @@ static size_t dirs(const struct hk_cgroup *cg, const char **out)
   return n;
 }
 
-int hk_cgroup_enter(const struct hk_cgroup *cg, pid_t pid, hk_error_t **err)
+int hk_cgroup_enter(const struct hk_cgroup *cg, pid_t pid, bool v2_done, hk_error_t **err)
 {
   const char *d[HK_CG_COUNT + 1];
   size_t n = dirs(cg, d);
 
-  for (size_t i = 0; i < n; i++)
-    if (hk_cg_writef(d[i], "cgroup.procs", err, "%d", (int)pid) < 0)
+  for (size_t i = 0; i < n; i++) {
+    bool v2 = d[i] == cg->v2;
+    int r;
+    if (v2 && v2_done)
+      continue;
+    /* "0" in a v1 `tasks` file moves the calling thread without taking
+     * the kernel's global threadgroup lock, whose RCU grace period costs
+     * milliseconds per move; cgroup.procs always takes it. */
+    if (pid == 0 && !v2)
+      r = hk_cg_write(d[i], "tasks", "0", err);
+    else
+      r = hk_cg_writef(d[i], "cgroup.procs", err, "%d", (int)pid);
+    if (r < 0)
       return hk_error_wrap(err, "join the container's cgroup");
+  }
   return 0;
 }
 
 int hk_cgroup_v2_clone_fd(const struct hk_cgroup *cg)
 {
-  for (int c = 0; c < HK_CG_COUNT; c++)
-    if (cg->v1[c])
-      return -1;
-  if (cg->v2 == NULL)
+  if (cg == NULL || cg->v2 == NULL)
     return -1;
   return open(cg->v2, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
@@ -861,11 +891,29 @@ int hk_cgroup_pids(const struct hk_cgroup *cg, pid_t **pids, size_t *n, hk_error
   return 0;
 }
 
+/* Nothing in it, nor in a child cgroup: cgroup2 keeps that in
+ * cgroup.events, v1 only through the process lists. */
+static bool is_empty(const struct hk_cgroup *cg)
+{
+  _cleanup_free_ pid_t *pids = NULL;
+  _cleanup_free_ char *ev = NULL;
+  size_t n;
+
+  if (cg->v2 && (ev = hk_cg_read(cg->v2, "cgroup.events")))
+    return strstr(ev, "populated 0") != NULL;
+  return hk_cgroup_pids(cg, &pids, &n, NULL) == 0 && n == 0;
+}
+
 int hk_cgroup_signal_all(const struct hk_cgroup *cg, int signo, hk_error_t **err)
 {
   _cleanup_free_ pid_t *pids = NULL;
   size_t n;
   bool was_frozen, can_freeze;
+
+  /* Nobody to signal, and none to fork meanwhile: no freezing either (a
+   * stopped container with its own PID namespace leaves its cgroup so). */
+  if (is_empty(cg))
+    return 0;
 
   if (signo == SIGKILL && cg->v2 && hk_cg_exists(cg->v2, "cgroup.kill") &&
       hk_cg_write(cg->v2, "cgroup.kill", "1", NULL) == 0) {
@@ -891,12 +939,18 @@ int hk_cgroup_signal_all(const struct hk_cgroup *cg, int signo, hk_error_t **err
   return 0;
 }
 
-/* rmdir a cgroup and, depth first, the child cgroups below it. */
+/* rmdir a cgroup and, depth first, the child cgroups below it.  Most have
+ * none: try the rmdir alone first (the kernel says EBUSY otherwise). */
 static int remove_tree(const char *path)
 {
-  DIR *d = opendir(path);
+  DIR *d;
   struct dirent *de;
 
+  if (rmdir(path) == 0 || errno == ENOENT)
+    return 0;
+  if (errno != EBUSY && errno != ENOTEMPTY)
+    return -1;
+  d = opendir(path);
   if (d == NULL)
     return errno == ENOENT ? 0 : -1;
   while ((de = readdir(d))) {
@@ -964,8 +1018,6 @@ int hk_cgroup_from_kv(const struct hk_kv_list *kv, struct hk_cgroup **out, hk_er
   unsigned v1 = 0;
 
   *out = NULL;
-  if (hk_cgroup_detect(&cg->layout, err) < 0)
-    return -1;
   for (size_t i = 0; i < kv->len; i++) {
     const char *k = kv->items[i].key, *v = kv->items[i].value;
     bool known = false;
@@ -987,6 +1039,8 @@ int hk_cgroup_from_kv(const struct hk_kv_list *kv, struct hk_cgroup **out, hk_er
     if (!known)
       return hk_error_plain(err, EINVAL, "state.json: cgroupPaths: unknown controller \"%s\"", k);
   }
+  /* The layout the cgroup was made for (nothing needs the host's here). */
+  cg->layout = !cg->v2 ? HK_CGROUP_LEGACY : v1 ? HK_CGROUP_HYBRID : HK_CGROUP_UNIFIED;
   if (cg->v2)
     cg->v2_mask = v2_available(cg->v2) & ~v1;
   *out = steal_pointer(&cg);

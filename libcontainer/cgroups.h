@@ -80,11 +80,15 @@ int hk_cgroup_apply(struct hk_cgroup *cg, const struct hk_resources *res,
                     const struct hk_device *devs, size_t ndevs, bool update, const char *what,
                     hk_error_t **err);
 
-/* Move a process into the cgroup, in every hierarchy. */
-int hk_cgroup_enter(const struct hk_cgroup *cg, pid_t pid, hk_error_t **err);
+/* Move a process into the cgroup, in every hierarchy but the cgroup2 one
+ * when `v2_done` (it was cloned there, see hk_cgroup_v2_clone_fd).  pid 0
+ * moves the caller, which must be single-threaded: on v1 that is the cheap
+ * way, see cgroups.c. */
+int hk_cgroup_enter(const struct hk_cgroup *cg, pid_t pid, bool v2_done, hk_error_t **err);
 
 /* An fd on the cgroup2 directory for clone3(CLONE_INTO_CGROUP), or -1 when
- * that cannot place the process everywhere (a v1 controller is in use). */
+ * the cgroup has none.  The clone lands there; it still has to enter the
+ * v1 hierarchies, if any. */
 int hk_cgroup_v2_clone_fd(const struct hk_cgroup *cg);
 
 /* Freeze or thaw, waiting until the kernel reports the new state. */

@@ -55,6 +55,7 @@ struct launch {
    * and its master comes back over tty_sock (else -1). */
   bool relay_tty;
   int tty_sock;
+  bool joined_pending; /* init moves itself into its cgroup: CGROUP_JOINED to read */
 };
 
 static void launch_clear(struct launch *l)
@@ -181,6 +182,7 @@ static int save_state(struct launch *l, const struct hk_create_opts *o, hk_error
   s->created = hk_xstrdup(now);
   s->owner = owner_name();
   s->config_path = hk_xstrdup(l->config_path);
+  s->no_late_hooks = l->spec->hooks.poststart.len == 0 && l->spec->hooks.poststop.len == 0;
   s->systemd_cgroup = o->systemd_cgroup;
   if (l->cg) {
     const char *p = l->spec->linux_.cgroups_path;
@@ -204,7 +206,14 @@ static int parent_sync(struct launch *l, const struct hk_create_opts *o, int fd,
                        hk_error_t **err)
 {
   const int fork_flags = CLONE_NEWPID | CLONE_NEWTIME;
+  int r;
 
+  /* A staged init joins its cgroup before anything it asks of us. */
+  if (staged && l->joined_pending) {
+    l->joined_pending = false;
+    if (hk_sync_expect(fd, HK_SYNC_CGROUP_JOINED, NULL, err) < 0)
+      return -1;
+  }
   if (l->plan.new_flags & CLONE_NEWUSER) {
     if (hk_sync_expect(fd, HK_SYNC_USERMAP_REQUEST, NULL, err) < 0 ||
         hk_userns_write_maps(l->child, &l->spec->linux_, err) < 0 ||
@@ -223,8 +232,23 @@ static int parent_sync(struct launch *l, const struct hk_create_opts *o, int fd,
                             l->plan.join_path[hk_ns_index(CLONE_NEWNET)], &l->netns_fd,
                             err) < 0)
     return hk_error_wrap(err, "%s", l->config_path);
-  if (hk_oom_score_adj_apply(l->init, &l->spec->process, err) < 0 ||
-      hk_sync_send_code(fd, HK_SYNC_CONFIGURED, l->init, err) < 0)
+  if (hk_oom_score_adj_apply(l->init, &l->spec->process, err) < 0)
+    return -1;
+  /* Otherwise CONFIGURED goes first, so that init, once in its cgroup,
+   * finds it waiting rather than waiting for us to be scheduled. */
+  r = hk_sync_send_code(fd, HK_SYNC_CONFIGURED, l->init, err);
+  if (l->joined_pending) {
+    hk_error_t *e = NULL;
+    l->joined_pending = false;
+    /* Also after a failed send: an init that could not join said why. */
+    if (hk_sync_expect(fd, HK_SYNC_CGROUP_JOINED, NULL, &e) < 0) {
+      if (r < 0)
+        hk_error_free(steal_pointer(err));
+      *err = e;
+      return -1;
+    }
+  }
+  if (r < 0)
     return -1;
   if (l->spec->hooks.prestart.len || l->spec->hooks.create_runtime.len) {
     struct hk_state st;
@@ -279,19 +303,23 @@ static int fifo_chown(struct launch *l, bool joined, hk_error_t **err)
   return 0;
 }
 
-/* Clone init: straight into its cgroup with clone3(CLONE_INTO_CGROUP)
- * where only cgroup2 is involved, else as a child that waits for
- * CGROUP_JOINED until the parent has moved it.  Returns like fork(). */
+/* Clone init into its cgroup: into the cgroup2 directory at once with
+ * clone3(CLONE_INTO_CGROUP), into the v1 hierarchies by init itself as its
+ * first step (hk_cgroup_enter with pid 0, which spares the kernel's global
+ * lock), or, when a new user namespace leaves init no rights on the host's
+ * cgroupfs, by the parent.  Returns like fork(). */
 static pid_t clone_init(struct launch *l, struct hk_init_args *a, uint64_t flags)
 {
-  _cleanup_close_ int cgfd = l->cg ? hk_cgroup_v2_clone_fd(l->cg) : -1;
+  _cleanup_close_ int cgfd = hk_cgroup_v2_clone_fd(l->cg);
   pid_t pid;
 
+  a->cgroup = l->cg;
+  a->cgroup_self = l->cg && !(flags & CLONE_NEWUSER);
   if (cgfd >= 0) {
     struct clone_args ca = {.flags = (flags & ~0xffULL) | CLONE_INTO_CGROUP,
                             .exit_signal = flags & 0xff,
                             .cgroup = (uint64_t)cgfd};
-    a->cgroup_wait = false;
+    a->cgroup_v2_done = true;
     pid = syscall(SYS_clone3, &ca, sizeof(ca));
     if (pid == 0) {
       close(cgfd);
@@ -301,7 +329,7 @@ static pid_t clone_init(struct launch *l, struct hk_init_args *a, uint64_t flags
       return pid;
     hk_debug("clone3(CLONE_INTO_CGROUP): %s; moving init by hand", strerror(errno));
   }
-  a->cgroup_wait = l->cg != NULL;
+  a->cgroup_v2_done = false;
   pid = syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
   if (pid == 0)
     hk_init_main(a);
@@ -397,11 +425,13 @@ static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error
   }
   close(sv[1]);
   l->init = l->child;
-  if (a.cgroup_wait && (hk_cgroup_enter(l->cg, l->child, err) < 0 ||
-                        hk_sync_send(sv[0], HK_SYNC_CGROUP_JOINED, err) < 0)) {
+  if (l->cg && !a.cgroup_self &&
+      (hk_cgroup_enter(l->cg, l->child, a.cgroup_v2_done, err) < 0 ||
+       hk_sync_send(sv[0], HK_SYNC_CGROUP_JOINED, err) < 0)) {
     close(sv[0]);
     return -1;
   }
+  l->joined_pending = a.cgroup_self;
   r = parent_sync(l, o, sv[0], staged, err);
   close(sv[0]);
   return r;
@@ -607,7 +637,8 @@ static void run_late_hooks(struct hk_container *c, const struct hk_spec *known, 
   struct hk_state st;
   const struct hk_hook_list *list;
 
-  if (known == NULL && c->state->config_path == NULL)
+  /* Reading the config back is half of what start and delete cost. */
+  if (known == NULL && (c->state->config_path == NULL || c->state->no_late_hooks))
     return;
   if (known == NULL && hk_spec_load(c->state->config_path, &spec, &e) < 0) {
     hk_warn("container \"%s\": %s hooks not run: %s", c->id, post_start ? "poststart" : "poststop",
@@ -634,8 +665,8 @@ static int start_loaded(struct hk_container *c, const struct hk_spec *spec, hk_e
   if (strcmp(c->state->status, "created") != 0)
     return hk_error_plain(err, EINVAL, "cannot start container \"%s\": it is %s", c->id,
                          c->state->status);
-  /* Pin init first: opening the fifo lets it exec, and a short-lived
-   * process may be gone before we look for it. */
+  /* Pin init before opening the fifo: that open lets it exec, and a
+   * short-lived process may be gone (and reaped) by the time we looked. */
   pidfd = pidfd_open_checked(c->state, err);
   if (pidfd < 0)
     return -1;

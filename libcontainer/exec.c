@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -186,6 +187,7 @@ static int container_ns_flags(pid_t pid)
 struct exec_child {
   const struct hk_process *p;
   const struct hk_cgroup *cg; /* the container's, or NULL */
+  bool cg_v2_done;            /* C was cloned into its cgroup2 directory */
   int pidfd, ns_flags, sync_fd, console_fd, preserve_fds;
   int procfd; /* the host's /proc, for the LSM label */
   /* The container's filter applies to every exec'd process too.  Where G
@@ -254,7 +256,7 @@ static void __attribute__((noreturn)) exec_joiner(const struct exec_child *x)
    * G inherits it. */
   if ((x->p->has_exec_cpu_affinity &&
        hk_sched_affinity(x->p->exec_cpu_affinity.initial, &err) < 0) ||
-      (x->cg && hk_cgroup_enter(x->cg, 0, &err) < 0)) {
+      (x->cg && hk_cgroup_enter(x->cg, 0, x->cg_v2_done, &err) < 0)) {
     hk_sync_send_error(x->sync_fd, err);
     _exit(1);
   }
@@ -277,6 +279,25 @@ static void __attribute__((noreturn)) exec_joiner(const struct exec_child *x)
   _exit(0);
 }
 
+/* Fork C, straight into the container's cgroup2 directory when it has one
+ * (moving it there afterwards would cost an RCU grace period). */
+static pid_t fork_joiner(struct exec_child *x)
+{
+  _cleanup_close_ int cgfd = x->cg ? hk_cgroup_v2_clone_fd(x->cg) : -1;
+  pid_t c;
+
+  if (cgfd >= 0) {
+    struct clone_args ca = {
+        .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)cgfd};
+    x->cg_v2_done = true;
+    c = syscall(SYS_clone3, &ca, sizeof(ca));
+    if (c >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL))
+      return c;
+  }
+  x->cg_v2_done = false;
+  return fork();
+}
+
 /* Start the process: on success *g is running the command, and has its
  * --pid-file. */
 static int spawn(const struct hk_exec_opts *o, struct exec_child *x, pid_t *g, hk_error_t **err)
@@ -288,7 +309,7 @@ static int spawn(const struct hk_exec_opts *o, struct exec_child *x, pid_t *g, h
     return hk_error_make(err, errno, "socketpair");
   setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
   x->sync_fd = sv[1];
-  c = fork();
+  c = fork_joiner(x);
   if (c == 0) {
     close(sv[0]);
     exec_joiner(x);

@@ -301,8 +301,14 @@ void hk_init_main(const struct hk_init_args *a)
     if (getppid() != parent)
       _exit(1);
   }
-  if (a->cgroup_wait && hk_sync_expect(a->sync_fd, HK_SYNC_CGROUP_JOINED, NULL, &err) < 0)
+  if (a->cgroup_self) {
+    if (hk_cgroup_enter(a->cgroup, 0, a->cgroup_v2_done, &err) < 0)
+      die_with(a->sync_fd, err);
+    if (hk_sync_send(a->sync_fd, HK_SYNC_CGROUP_JOINED, &err) < 0)
+      _exit(1);
+  } else if (a->cgroup && hk_sync_expect(a->sync_fd, HK_SYNC_CGROUP_JOINED, NULL, &err) < 0) {
     _exit(1);
+  }
   /* The namespace's root is the cgroup we are in when it is made: only
    * now is that the container's. */
   if (a->cgroupns && unshare(CLONE_NEWCGROUP) < 0) {

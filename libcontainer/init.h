@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "cgroups.h"
 #include "namespaces.h"
 #include "seccomp.h"
 #include "overlay.h"
@@ -23,7 +24,9 @@ struct hk_init_args {
   int close_fd;  /* the parent's state lock, closed at once */
   int console_fd; /* connected --console-socket, or -1 */
   bool staged;   /* namespaces are joined/unshared here, not by clone() */
-  bool cgroup_wait; /* wait for CGROUP_JOINED first */
+  const struct hk_cgroup *cgroup; /* the container's, or NULL */
+  bool cgroup_self;    /* enter it first thing, then send CGROUP_JOINED */
+  bool cgroup_v2_done; /* cloned into its cgroup2 directory already */
   bool cgroupns;    /* unshare the cgroup namespace once in the cgroup */
   bool no_pivot;
   const struct hk_overlay_plan *overlay; /* rootfs layering, see overlay.h */

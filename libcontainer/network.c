@@ -76,7 +76,10 @@ static int nl_open_in(struct nl *n, int nsfd, hk_error_t **err)
  * on failure. */
 static int nl_talk(struct nl *n, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
-  _cleanup_free_ char *buf = hk_xmalloc0(NL_BUF);
+  /* Not zeroed: the kernel fills what it sends and only that is read, and
+   * pages of the buffer never touched are never charged to the memory
+   * cgroup (init brings lo up once it is in the container's). */
+  _cleanup_free_ char *buf = hk_xrealloc(NULL, NL_BUF);
   unsigned int seq = ++n->seq;
 
   nlh->nlmsg_seq = seq;

@@ -144,10 +144,12 @@ int hk_rootfs_setup(const struct hk_rootfs_opts *o, hk_error_t **err)
 }
 
 /* Open a path of maskedPaths/readonlyPaths inside the (entered) root; a
- * path the image does not have is not an error: *fd stays -1. */
-static int open_optional(const char *setting, const char *path, int *fd, hk_error_t **err)
+ * path the image does not have is not an error: *fd stays -1.  rootfd is
+ * "/", opened once for all of them (a mount over "/" itself does not
+ * change what "/" opens either). */
+static int open_optional(int rootfd, const char *setting, const char *path, int *fd,
+                         hk_error_t **err)
 {
-  _cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   hk_error_t *e = NULL;
 
   *fd = hk_path_open_in_root(rootfd, path, HK_PATH_NO_CREATE, &e);
@@ -161,13 +163,13 @@ static int open_optional(const char *setting, const char *path, int *fd, hk_erro
   return hk_error_wrap(err, "linux.%s", setting);
 }
 
-static int mask_path(const char *path, hk_error_t **err)
+static int mask_path(int rootfd, const char *path, hk_error_t **err)
 {
   _cleanup_close_ int fd = -1;
   char dp[HK_FD_PATH_MAX];
   struct stat st;
 
-  if (open_optional("maskedPaths", path, &fd, err) < 0 || fd < 0)
+  if (open_optional(rootfd, "maskedPaths", path, &fd, err) < 0 || fd < 0)
     return fd < 0 && !*err ? 0 : -1;
   if (fstat(fd, &st) < 0)
     return hk_error_make(err, errno, "linux.maskedPaths: stat `%s`", path);
@@ -181,19 +183,19 @@ static int mask_path(const char *path, hk_error_t **err)
   return 0;
 }
 
-static int readonly_path(const char *path, hk_error_t **err)
+static int readonly_path(int rootfd, const char *path, hk_error_t **err)
 {
   _cleanup_close_ int fd = -1;
   char dp[HK_FD_PATH_MAX];
 
-  if (open_optional("readonlyPaths", path, &fd, err) < 0 || fd < 0)
+  if (open_optional(rootfd, "readonlyPaths", path, &fd, err) < 0 || fd < 0)
     return fd < 0 && !*err ? 0 : -1;
   hk_fd_path(dp, fd);
   if (mount(dp, dp, NULL, MS_BIND | MS_REC, NULL) < 0)
     return hk_error_make(err, errno, "linux.readonlyPaths: bind `%s`", path);
   /* Reopen: the descriptor still names the directory under the new mount. */
   close(fd);
-  if (open_optional("readonlyPaths", path, &fd, err) < 0 || fd < 0)
+  if (open_optional(rootfd, "readonlyPaths", path, &fd, err) < 0 || fd < 0)
     return -1;
   if (hk_remount_bind(fd, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err) < 0)
     return hk_error_wrap(err, "linux.readonlyPaths: remount `%s` read-only", path);
@@ -204,13 +206,19 @@ int hk_rootfs_finalize(const struct hk_rootfs_opts *o, hk_error_t **err)
 {
   const struct hk_spec *spec = o->spec;
   const struct hk_linux *lx = &spec->linux_;
+  _cleanup_close_ int rootfd = -1;
 
+  if (spec->has_linux && (lx->masked_paths.len || lx->readonly_paths.len)) {
+    rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0)
+      return hk_error_make(err, errno, "open /");
+  }
   if (spec->has_linux) {
     for (size_t i = 0; i < lx->masked_paths.len; i++)
-      if (mask_path(lx->masked_paths.v[i], err) < 0)
+      if (mask_path(rootfd, lx->masked_paths.v[i], err) < 0)
         return -1;
     for (size_t i = 0; i < lx->readonly_paths.len; i++)
-      if (readonly_path(lx->readonly_paths.v[i], err) < 0)
+      if (readonly_path(rootfd, lx->readonly_paths.v[i], err) < 0)
         return -1;
     if (lx->rootfs_propagation) {
       unsigned long prop;

@@ -4,12 +4,17 @@
  * message is a struct hk_sync_hdr followed by `len` bytes of payload.  The
  * conversation of `create`, in order:
  *
- *   parent -> init    CGROUP_JOINED     (unless init was cloned straight into
- *                                       its cgroup) the parent has moved
- *                                       init into the container's cgroup;
- *                                       init waits for this before anything
- *                                       else, so nothing it forks or
- *                                       allocates is left outside
+ *   init   -> parent  CGROUP_JOINED     (when the container has a cgroup)
+ *                                       init has moved itself into it, its
+ *                                       very first step, so nothing it forks
+ *                                       or allocates is left outside.  The
+ *                                       parent reads it before anything init
+ *                                       asks, but (unstaged) sends CONFIGURED
+ *                                       first so init need not wait; or,
+ *   parent -> init    CGROUP_JOINED     when init was cloned into a new user
+ *                                       namespace (no rights on the host's
+ *                                       cgroupfs), the parent has moved it,
+ *                                       and init waits for this first
  *   init   -> parent  USERMAP_REQUEST   init has a new user namespace and
  *                                       waits for uid_map/gid_map
  *   parent -> init    USERMAP_DONE      the maps are written

@@ -392,6 +392,7 @@ struct hk_state {
   bool systemd_cgroup;
   bool rootless;
   char *config_path; /* copy of the config used at create (for hooks) */
+  bool no_late_hooks; /* that config has no poststart/poststop hooks */
 };
 
 /* ---- reading ---- */

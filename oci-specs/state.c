@@ -15,6 +15,9 @@
  *   systemdCgroup  boolean  the cgroup is managed through systemd
  *   rootless       boolean  created without root privileges
  *   configPath     string   the copy of config.json used at create
+ *   noLateHooks    boolean  (only when true) that config has no poststart
+ *                           or poststop hooks: start and delete need not
+ *                           read it
  */
 #include "config.h"
 
@@ -43,7 +46,8 @@ static int read_state(struct hk_jctx *c, hk_jval root, struct hk_state *s)
       hk_json_kv(c, root, "cgroupPaths", &s->cgroup_paths) < 0 ||
       hk_json_bool(c, root, "systemdCgroup", &s->systemd_cgroup, NULL) < 0 ||
       hk_json_bool(c, root, "rootless", &s->rootless, NULL) < 0 ||
-      hk_json_string(c, root, "configPath", &s->config_path) < 0)
+      hk_json_string(c, root, "configPath", &s->config_path) < 0 ||
+      hk_json_bool(c, root, "noLateHooks", &s->no_late_hooks, NULL) < 0)
     return -1;
   s->pid = (int)pid;
   return 0;
@@ -116,6 +120,8 @@ static void write_state(hk_jgen g, const struct hk_state *s, bool private_fields
     hk_jgen_key_bool(g, "rootless", s->rootless);
     if (s->config_path)
       hk_jgen_key_str(g, "configPath", s->config_path);
+    if (s->no_late_hooks)
+      hk_jgen_key_bool(g, "noLateHooks", true);
   }
   hk_jgen_map_close(g);
 }

@@ -66,6 +66,27 @@ sleeper() {
 	done
 }
 
+# Init normally moves itself into the v1 hierarchies; in a new user
+# namespace it cannot, and husk moves it: both must end in every hierarchy.
+@test "cgroups: init of a user-namespaced container is in every hierarchy, exec too" {
+	requires userns
+	sleeper '{}'
+	use_userns
+	id=$(cid u)
+	hrun run -d "$id"
+	[ "$status" -eq 0 ]
+	pid=$(husk state "$id" | jq .pid)
+	hrun exec -d --pid-file "$BATS_TEST_TMPDIR/x.pid" "$id" sleep 999
+	[ "$status" -eq 0 ]
+	xpid=$(cat "$BATS_TEST_TMPDIR/x.pid")
+	dirs=$(all_cg_dirs "$id")
+	[ -n "$dirs" ]
+	for d in $dirs; do
+		grep -qx "$pid" "$d/cgroup.procs" || fail "init $pid not in $d"
+		grep -qx "$xpid" "$d/cgroup.procs" || fail "exec'd $xpid not in $d"
+	done
+}
+
 @test "cgroups: the container sees its own cgroup as / (cgroup namespace)" {
 	requires cgroupns
 	set_args cat /proc/self/cgroup
@@ -73,6 +94,32 @@ sleeper() {
 	[ "$status" -eq 0 ]
 	echo "$output" | grep -q ':/$'
 	! echo "$output" | grep -v ':/$' | grep -q .
+}
+
+# The "cgroup" mount: on a v1 or hybrid host a tmpfs with one mount per
+# hierarchy the container's /proc/self/cgroup lists (cgroup2 as "unified");
+# on a pure v2 host cgroup2 itself.
+@test "cgroups: the cgroup mount shows every hierarchy of /proc/self/cgroup" {
+	set_args sh -c 'cat /proc/self/cgroup; echo --; awk "{ print \$5, \$(NF - 2) }" /proc/self/mountinfo'
+	run husk run "$(cid a)"
+	[ "$status" -eq 0 ]
+	mounts=$(echo "$output" | sed '1,/^--$/d')
+	if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
+		echo "$mounts" | grep -qx '/sys/fs/cgroup cgroup2' || fail "no cgroup2 on /sys/fs/cgroup"
+		return
+	fi
+	echo "$mounts" | grep -qx '/sys/fs/cgroup tmpfs' || fail "no tmpfs on /sys/fs/cgroup"
+	n=0
+	while IFS=: read -r _ ctrl _; do
+		if [ -z "$ctrl" ]; then
+			want="/sys/fs/cgroup/unified cgroup2"
+		else
+			want="/sys/fs/cgroup/${ctrl#name=} cgroup"
+		fi
+		echo "$mounts" | grep -qx "$want" || fail "missing: $want"
+		n=$((n + 1))
+	done < <(echo "$output" | sed '/^--$/,$d')
+	[ "$n" -gt 0 ]
 }
 
 @test "cgroups: memory limit, reservation and swap are written" {

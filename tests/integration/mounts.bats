@@ -84,6 +84,35 @@ load helpers
 	assert_line --index 2 ro-ok
 }
 
+@test "mounts: default /dev nodes and links; linux.devices with mode, owner, a new parent, over an image file" {
+	local id
+	id=$(cid devs)
+	echo image-file >"$BUNDLE/rootfs/mydev"
+	update_config '.root.readonly = false
+		| .linux.devices = [
+			{"path": "/dev/sub/a", "type": "c", "major": 1, "minor": 5, "fileMode": 416, "uid": 1000, "gid": 1001},
+			{"path": "/mydev", "type": "c", "major": 1, "minor": 3},
+			{"path": "/dev/sticky", "type": "c", "major": 1, "minor": 3, "fileMode": 950}]'
+	set_args sh -c 'cd /dev && stat -c "%n %F %t:%T %a %u:%g" null zero full random urandom tty sub/a /mydev sticky
+		for l in fd stdin stdout stderr ptmx; do echo "$l -> $(readlink $l)"; done'
+	run husk run --bundle "$BUNDLE" "$id"
+	assert_success
+	assert_line "null character special file 1:3 666 0:0"
+	assert_line "zero character special file 1:5 666 0:0"
+	assert_line "full character special file 1:7 666 0:0"
+	assert_line "random character special file 1:8 666 0:0"
+	assert_line "urandom character special file 1:9 666 0:0"
+	assert_line "tty character special file 5:0 666 0:0"
+	assert_line "sub/a character special file 1:5 640 1000:1001"
+	assert_line "/mydev character special file 1:3 666 0:0"
+	assert_line "sticky character special file 1:3 1666 0:0"
+	assert_line "fd -> /proc/self/fd"
+	assert_line "stdin -> /proc/self/fd/0"
+	assert_line "stdout -> /proc/self/fd/1"
+	assert_line "stderr -> /proc/self/fd/2"
+	assert_line "ptmx -> pts/ptmx"
+}
+
 @test "mounts: an unknown mount type fails create and names the mount" {
 	local id
 	id=$(cid badtype)

@@ -73,6 +73,7 @@ static void build_tree(void)
   CHECK(symlinkat("loop2", rootfd, "loop1") == 0);
   CHECK(symlinkat("loop1", rootfd, "loop2") == 0);
   CHECK(symlinkat("lib", rootfd, "usr/rel") == 0);        /* relative */
+  CHECK(symlinkat("/nonexistent2/dir", rootfd, "dangling2") == 0);
 }
 
 static void resolve_cases(void)
@@ -103,6 +104,27 @@ static void create_cases(void)
     CHECK(fstatat(rootfd, "nonexistent/dir", &st, 0) == 0 && S_ISDIR(st.st_mode));
   }
   CHECK(access("/nonexistent/dir", F_OK) != 0);
+}
+
+/* With openat2, a missing last component takes a shortcut (create_last):
+ * it must land where the walk would. */
+static void openat2_create(void)
+{
+  struct stat st;
+
+  hk_path_force_fallback(false);
+  expect("/etc/newdir", HK_PATH_CREATE_DIR, "/etc/newdir");
+  expect("/etc/newdir/", HK_PATH_CREATE_DIR, "/etc/newdir");
+  expect("/abs/viaabs", HK_PATH_CREATE_DIR, "/etc/viaabs");
+  expect("/up/new3", HK_PATH_CREATE_DIR, "/new3");
+  expect("/usr/rel/../new4", HK_PATH_CREATE_DIR, "/usr/new4");
+  expect("/new5/a/b", HK_PATH_CREATE_DIR, "/new5/a/b");
+  expect("/dangling2", HK_PATH_CREATE_DIR, "/nonexistent2/dir");
+  expect("/etc/file2", HK_PATH_CREATE_FILE, "/etc/file2");
+  CHECK(fstatat(rootfd, "etc/file2", &st, 0) == 0 && S_ISREG(st.st_mode));
+  CHECK(fstatat(rootfd, "etc/viaabs", &st, 0) == 0 && S_ISDIR(st.st_mode));
+  CHECK(fstatat(rootfd, "nonexistent2/dir", &st, 0) == 0 && S_ISDIR(st.st_mode));
+  CHECK(access("/new3", F_OK) != 0 && access("/nonexistent2", F_OK) != 0);
 }
 
 static void openat2_resolve(void)
@@ -182,6 +204,7 @@ int main(void)
   RUN(fallback_create);
   RUN(openat2_magic);
   RUN(fallback_magic);
+  RUN(openat2_create);
   RUN(clean_paths);
   snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
   if (system(cmd) != 0)

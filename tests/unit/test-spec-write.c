@@ -30,6 +30,7 @@ static struct hk_state *sample_state(void)
   s->cgroup_path = strdup("/sys/fs/cgroup/husk/c1");
   s->systemd_cgroup = true;
   s->rootless = true;
+  s->no_late_hooks = true;
   s->config_path = strdup("/run/husk/c1/config.json");
   return s;
 }
@@ -57,7 +58,7 @@ static void test_state_round_trip(void)
     CHECK_STR(back->annotations.items[1].value, "\"quoted\"/slash");
     CHECK(back->start_time == UINT64_MAX - 1);
     CHECK_STR(back->cgroup_path, "/sys/fs/cgroup/husk/c1");
-    CHECK(back->systemd_cgroup && back->rootless);
+    CHECK(back->systemd_cgroup && back->rootless && back->no_late_hooks);
     CHECK_STR(back->config_path, "/run/husk/c1/config.json");
   }
   hk_state_free(back);
