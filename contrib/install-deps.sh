@@ -12,6 +12,8 @@ packages=(
 	# tests and demo bundles
 	busybox-static jq bats bats-assert bats-support
 	iproute2 util-linux procps coreutils findutils
+	# the pure cgroup v2 guest (tests/vm/run.sh; it downloads the kernel)
+	qemu-system-x86 kmod xz-utils
 )
 
 missing=()

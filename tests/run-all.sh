@@ -1,6 +1,7 @@
 #!/bin/bash
 # The whole test suite: build, unit tests, bats against the normal build,
-# bats against an ASan+UBSan build, then the fuzzers for a minute.
+# the cgroup bats files in a pure cgroup v2 guest (tests/vm/run.sh), bats
+# against an ASan+UBSan build, then the fuzzers for a minute.
 #
 #   tests/run-all.sh            (as root, from anywhere in the tree)
 #
@@ -12,7 +13,8 @@
 #
 # Environment: HUSK_WORKDIR (scratch dir, default a new one under /tmp,
 # removed at the end unless KEEP_WORKDIR=1), FUZZ_SECONDS (default 60),
-# SKIP_ASAN=1, SKIP_FUZZ=1, BATS_FLAGS (extra bats options).
+# SKIP_ASAN=1, SKIP_FUZZ=1, SKIP_VM=1, BATS_FLAGS (extra bats options);
+# tests/vm/run.sh reads its own HUSK_VM_* settings.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -148,6 +150,28 @@ bats_suite() {
 		timeout -k 10 900 bats --tap ${BATS_FLAGS:-} "$src/tests/integration"
 }
 
+# The pure cgroup v2 lane: tests/vm/run.sh picks the files (the cgroup ones)
+# and boots one guest for all of them.  Its status 77 is a skip (no QEMU, no
+# kernel package), with the reason on a "1..0 # SKIP" line.
+vm_suite() {
+	local label="bats (pure cgroup v2 guest)" log=$work/vm.tap rc p f s
+	echo "# === $label"
+	HUSK=$work/build/husk BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-900} \
+		bash "$src/tests/vm/run.sh" 2>&1 | tee "$log" | tap_count
+	rc=${PIPESTATUS[0]}
+	read -r p f s <"$counts"
+	if [ "$rc" -eq 77 ] && [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		note skip "$label: $(sed -n 's/^1\.\.0 # SKIP //p' "$log" | head -n 1)"
+		return
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		note fail "$label exited with status $rc"
+	fi
+}
+
 # With the sanitizers, reports go to files so that teardown can pin each
 # one on the test that caused it (see HUSK_SANITIZER_LOGS in helpers.bash).
 bats_suite_asan() {
@@ -168,6 +192,11 @@ fi
 if step "build (normal)" build build; then
 	unit_tests
 	run_tap "integration tests (normal build)" bats_suite "$work/build/husk"
+	if [ "${SKIP_VM:-0}" = 1 ]; then
+		note skip "bats (pure cgroup v2 guest) (SKIP_VM=1)"
+	else
+		vm_suite
+	fi
 fi
 
 if [ "${SKIP_ASAN:-0}" = 1 ]; then

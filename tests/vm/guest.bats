@@ -11,6 +11,10 @@ setup() {
 		skip "runs only in the guest of tests/vm/run.sh"
 }
 
+teardown() {
+	[ -z "${probe:-}" ] || rmdir "$probe"
+}
+
 @test "guest: /sys/fs/cgroup is cgroup2 and no v1 hierarchy is mounted" {
 	run stat -f -c %T /sys/fs/cgroup
 	assert_success
@@ -33,19 +37,26 @@ setup() {
 	done
 }
 
-@test "guest: memory, pids and cpu limits can be set on a child cgroup" {
-	local cg=/sys/fs/cgroup/husk-vm-probe-$$
-	mkdir "$cg"
-	echo 67108864 >"$cg/memory.max"
-	echo 16 >"$cg/pids.max"
-	echo "50000 100000" >"$cg/cpu.max"
-	echo 0 >"$cg/cpuset.cpus"
-	run cat "$cg/memory.max" "$cg/pids.max" "$cg/cpu.max" "$cg/cpuset.cpus"
-	rmdir "$cg"
-	assert_output $'67108864\n16\n50000 100000\n0'
+@test "guest: memory, pids, cpu, cpuset and io limits can be set on a child cgroup" {
+	local dev
+	probe=/sys/fs/cgroup/husk-vm-probe
+	mkdir "$probe"
+	dev=$(cat /sys/block/vda/dev)
+	echo 67108864 >"$probe/memory.max"
+	echo 16 >"$probe/pids.max"
+	echo "50000 100000" >"$probe/cpu.max"
+	echo 0 >"$probe/cpuset.cpus"
+	echo "$dev rbps=1048576" >"$probe/io.max"
+	run cat "$probe/memory.max" "$probe/pids.max" "$probe/cpu.max" "$probe/cpuset.cpus" "$probe/io.max"
+	assert_output "67108864
+16
+50000 100000
+0
+$dev rbps=1048576 wbps=max riops=max wiops=max"
 }
 
-@test "guest: writable /tmp, /run and /var/tmp are tmpfs" {
+@test "guest: a block device for io rules, writable /tmp, /run and /var/tmp on tmpfs" {
+	[ -b /dev/vda ]
 	local d
 	for d in /tmp /run /var/tmp; do
 		run stat -f -c %T "$d"

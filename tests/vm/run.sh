@@ -19,12 +19,20 @@
 # is its /init).  The guest sees the host's / read-only over virtio 9p with
 # a tmpfs overlay on top, so bats, jq, busybox and the tree under test are
 # used in place; tests/vm/init then mounts cgroup2 with all controllers,
-# tmpfs on /tmp /run /var/tmp, and runs bats.  The TAP comes back through a
-# virtio serial port into a file that is streamed here; its last line
-# "# husk-vm: exit status N" gives this script's status.  The kernel,
-# decompressed for a fast PVH boot, its modules and the initramfs are
-# cached under $HUSK_VM_CACHE keyed by the package version, so only the
-# first run downloads (about 70 MB) and unpacks.
+# tmpfs on /tmp /run /var/tmp, and runs bats.  The guest also has an empty
+# block device, /dev/vda (254:0, zeroes, writes dropped), for io rules.
+# The TAP comes back through a virtio serial port into a file that is
+# streamed here; its last line "# husk-vm: exit status N" gives this
+# script's status.  The kernel, decompressed for a fast PVH boot, its
+# modules and the initramfs are cached under $HUSK_VM_CACHE keyed by the
+# package version, so only the first run downloads (about 70 MB) and
+# unpacks.
+#
+# Speed: KVM is not usable here, so the CPU is emulated (TCG), 10 to 40
+# times slower than the host for fork- and exec-heavy bats; the boot takes
+# 3 to 10 seconds depending on the host's load.  ASLR is off in the guest
+# (see norandmaps below) and TCG is single-threaded by default, which
+# copes better with a busy 2-core host than one thread per vCPU.
 #
 # Exit status: 0 when every test passed, 1 on a failure (including a guest
 # that never reported a status: the console log is shown), 2 on bad usage,
@@ -35,11 +43,15 @@
 #   HUSK_VM_CACHE    kernel cache (default /var/cache/husk-vm)
 #   HUSK_VM_MEM      guest memory in MiB (default 2048)
 #   HUSK_VM_CPUS     guest vCPUs (default 2)
+#   HUSK_VM_TCG_THREAD  single (default) or multi: TCG threads
 #   HUSK_VM_TIMEOUT  seconds before the guest is killed (default 3600)
 #   HUSK_VM_TSC_KHZ  the host TSC frequency handed to the guest (default
 #                    from /proc/cpuinfo); under TCG the guest reads the
 #                    host's TSC, and its own calibration fails when the
 #                    host is busy
+#   HUSK_VM_APPEND   more kernel parameters
+#   HUSK_VM_EXEC     a bash command to run in the guest instead of bats,
+#                    for debugging (its output comes back like the TAP)
 #   HUSK_VM_KEEP=1   keep the job directory (TAP, console log) afterwards
 #   BATS_FLAGS       extra bats options; BATS_TEST_TIMEOUT and HUSK_TIMEOUT
 #                    are passed on to the guest when set
@@ -216,7 +228,7 @@ kernel=$kdir/vmlinux
 busybox=/bin/busybox
 [ -x "$busybox" ] && ! LC_ALL=C readelf -l "$busybox" 2>/dev/null | grep -q INTERP ||
 	die "$busybox is missing or not static (apt-get install busybox-static)"
-modules=(virtio_mmio 9pnet_virtio 9p overlay virtio_console virtio_rng)
+modules=(virtio_mmio 9pnet_virtio 9p overlay virtio_console virtio_rng virtio_blk)
 key=$( (
 	cat "$self/initramfs-init" "$busybox"
 	echo "${modules[*]}"
@@ -308,9 +320,11 @@ args=(
 	-chardev "file,id=tap,path=$job/tap,append=on"
 	-device virtserialport,chardev=tap,name=husk.tap
 	-device virtio-rng-device
+	-blockdev null-co,node-name=disk,size=1073741824,read-zeroes=on
+	-device virtio-blk-device,drive=disk
 )
 
-info "guest: $pkg $ver, ${HUSK_VM_CPUS:-2} vCPUs (TCG), ${HUSK_VM_MEM:-2048} MiB; husk $HUSK"
+info "guest: $pkg $ver, ${HUSK_VM_CPUS:-2} vCPUs (TCG, ${HUSK_VM_TCG_THREAD:-single}-threaded), ${HUSK_VM_MEM:-2048} MiB; husk $HUSK"
 start=$(date +%s.%N)
 timeout -k 10 "${HUSK_VM_TIMEOUT:-3600}" "$qemu" "${args[@]}" </dev/null >"$job/qemu.log" 2>&1 &
 qpid=$!
