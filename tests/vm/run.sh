@@ -41,6 +41,7 @@
 #
 # Environment:
 #   HUSK_VM_CACHE    kernel cache (default /var/cache/husk-vm)
+#   HUSK_VM_QEMU     the QEMU binary (default qemu-system-x86_64)
 #   HUSK_VM_MEM      guest memory in MiB (default 2048)
 #   HUSK_VM_CPUS     guest vCPUs (default 2)
 #   HUSK_VM_TCG_THREAD  single (default) or multi: TCG threads
@@ -60,7 +61,7 @@ set -uo pipefail
 self=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$self/../.." && pwd)
 cache=${HUSK_VM_CACHE:-/var/cache/husk-vm}
-qemu=qemu-system-x86_64
+qemu=${HUSK_VM_QEMU:-qemu-system-x86_64}
 
 usage() {
 	echo "usage: $0 [BATS_FILE...]" >&2
@@ -345,7 +346,11 @@ qpid=
 info "host: ${boot:-?}s from starting QEMU to bats, $(elapsed)s in all"
 
 if ! [[ "$status" =~ ^[0-9]+$ ]]; then
-	echo "husk-vm: the guest ended without an exit status (QEMU status $qrc); its console:" >&2
+	if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
+		echo "husk-vm: the guest was killed after HUSK_VM_TIMEOUT=${HUSK_VM_TIMEOUT:-3600}s; its console:" >&2
+	else
+		echo "husk-vm: the guest ended without an exit status (QEMU status $qrc); its console:" >&2
+	fi
 	tail -n 40 "$job/console.log" | sed 's/^/#   /' >&2
 	sed 's/^/#   qemu: /' "$job/qemu.log" >&2
 	exit 1
