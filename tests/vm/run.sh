@@ -254,7 +254,7 @@ if [ ! -e "$initrd" ]; then
 	rm -rf "$t" "$kdir"/initramfs-*.cpio
 	mv "$t.cpio" "$initrd"
 fi
-flock -u 8
+exec 8>&-
 
 # --- The job: what stage 2 reads through the shared /.
 job=$(mktemp -d /tmp/husk-vm.XXXXXX) || die "cannot create a job directory"
@@ -303,6 +303,9 @@ tsc=
 if [ -n "$tsc_khz" ] && [ "$tsc_khz" -gt 0 ]; then
 	tsc="tsc_early_khz=$tsc_khz"
 	grep -qw constant_tsc /proc/cpuinfo && tsc+=" tsc=reliable"
+	# The second CPU's delay loop calibration takes half a second of TCG.
+	hz=$(sed -n 's/^CONFIG_HZ=//p' "$kdir/config")
+	[ -z "$hz" ] || tsc+=" lpj=$((tsc_khz * 1000 / hz))"
 fi
 
 # norandmaps: TCG reuses translated code only at the same virtual address,
