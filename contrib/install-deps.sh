@@ -10,8 +10,15 @@ packages=(
 	# fuzzing and sanitizers
 	clang libclang-rt-14-dev
 	# tests and demo bundles
-	busybox-static jq bats bats-assert bats-support
-	iproute2 util-linux procps coreutils findutils
+	busybox-static jq bats bats-assert bats-support strace libcap2-bin
+	iproute2 util-linux procps coreutils findutils uidmap
+	# terminal tests (tty.bats); script(1) is in bsdutils, always installed
+	tmux
+	# tests/engines: Podman (with conmon) and Docker (with containerd) run
+	# husk; script(1), for their -it, is in bsdutils, always installed.
+	# On a host running systemd, docker.io's postinst starts the system
+	# dockerd; the tests start their own either way.
+	podman conmon docker.io containerd
 	# the pure cgroup v2 guest (tests/vm/run.sh; it downloads the kernel)
 	qemu-system-x86 kmod xz-utils
 )

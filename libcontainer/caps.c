@@ -3,8 +3,10 @@
  * written for a newer kernel still runs. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
 
@@ -28,12 +30,24 @@ static int last_cap(void)
   return last;
 }
 
+/* libcap also takes numbers ("41") and trailing blanks: a config names
+ * capabilities as CAP_XXX (case aside, as crun allows). */
+static bool name_ok(const char *name)
+{
+  if (strncasecmp(name, "CAP_", 4) != 0)
+    return false;
+  for (const char *c = name + 4; *c; c++)
+    if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || *c == '_'))
+      return false;
+  return name[4] != '\0';
+}
+
 static int parse_set(const struct hk_strv *names, const char *set, bool *out, hk_error_t **err)
 {
   memset(out, 0, 64 * sizeof(bool));
   for (size_t i = 0; i < names->len; i++) {
     cap_value_t v;
-    if (cap_from_name(names->v[i], &v) < 0 || v < 0 || v >= 64)
+    if (!name_ok(names->v[i]) || cap_from_name(names->v[i], &v) < 0 || v < 0 || v >= 64)
       return hk_error_plain(err, EINVAL, "process.capabilities.%s[%zu]: unknown capability \"%s\"",
                            set, i, names->v[i]);
     if (v > last_cap()) {
@@ -63,13 +77,60 @@ int hk_caps_drop_bounding(const struct hk_capabilities *c, hk_error_t **err)
   bool keep[64];
   if (parse_set(&c->bounding, "bounding", keep, err) < 0)
     return -1;
-  for (int v = 0; v <= last_cap(); v++) {
+  /* Up to 63, not cap_last_cap: whatever this kernel has beyond what we
+   * know of it goes too (EINVAL marks the end). */
+  for (int v = 0; v < 64; v++) {
     if (keep[v])
       continue;
-    if (prctl(PR_CAPBSET_DROP, v, 0, 0, 0) < 0 && errno != EINVAL)
+    if (prctl(PR_CAPBSET_DROP, v, 0, 0, 0) < 0) {
+      if (errno == EINVAL)
+        break;
       return hk_error_make(err, errno, "drop capability %d from the bounding set", v);
+    }
   }
   return 0;
+}
+
+static void add_name(char **list, cap_value_t v)
+{
+  char *n = cap_to_name(v), *joined;
+  for (char *c = n; c && *c; c++)
+    *c = toupper((unsigned char)*c);
+  joined = hk_xasprintf("%s%s%s", *list ? *list : "", *list ? ", " : "", n ? n : "?");
+  cap_free(n);
+  free(*list);
+  *list = joined;
+}
+
+/* cap_set_proc() failed with EPERM: say why.  A container never gets a
+ * capability its runtime lacks, and the kernel keeps the inheritable set
+ * within the bounding set. */
+static int explain_eperm(const bool *perm, const bool *inh, hk_error_t **err)
+{
+  _cleanup_free_ char *lacking = NULL, *unbounded = NULL;
+  cap_t own = cap_get_proc();
+
+  for (cap_value_t v = 0; own && v <= last_cap(); v++) {
+    cap_flag_value_t have = CAP_CLEAR;
+    if (!perm[v] && !inh[v])
+      continue;
+    if (cap_get_flag(own, v, CAP_PERMITTED, &have) == 0 && have != CAP_SET)
+      add_name(&lacking, v);
+    else if (inh[v] && cap_get_bound(v) == 0)
+      add_name(&unbounded, v);
+  }
+  if (own)
+    cap_free(own);
+  if (lacking)
+    return hk_error_plain(err, EPERM,
+                          "process.capabilities: husk itself does not have %s, so it cannot "
+                          "grant it",
+                          lacking);
+  if (unbounded)
+    return hk_error_plain(err, EPERM,
+                          "process.capabilities.inheritable: %s not in the bounding set",
+                          unbounded);
+  return hk_error_make(err, EPERM, "process.capabilities: set capabilities");
 }
 
 int hk_caps_apply(const struct hk_capabilities *c, hk_error_t **err)
@@ -95,7 +156,8 @@ int hk_caps_apply(const struct hk_capabilities *c, hk_error_t **err)
       cap_set_flag(caps, CAP_INHERITABLE, 1, &v, CAP_SET);
   }
   if (cap_set_proc(caps) < 0)
-    r = hk_error_make(err, errno, "process.capabilities: set capabilities");
+    r = errno == EPERM ? explain_eperm(perm, inh, err)
+                       : hk_error_make(err, errno, "process.capabilities: set capabilities");
   cap_free(caps);
   if (r < 0)
     return r;
@@ -103,9 +165,13 @@ int hk_caps_apply(const struct hk_capabilities *c, hk_error_t **err)
   for (int v = 0; v <= last_cap(); v++) {
     /* The kernel raises an ambient capability only if it is permitted and
      * inheritable; like runc, note the others and go on. */
-    if (amb[v] && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, v, 0, 0) < 0)
-      hk_debug("process.capabilities.ambient: cannot raise capability %d: %s", v,
-               strerror(errno));
+    if (amb[v] && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, v, 0, 0) < 0) {
+      int e = errno;
+      _cleanup_free_ char *name = NULL;
+      add_name(&name, v);
+      hk_debug("process.capabilities.ambient: %s not raised (%s): it must be permitted and "
+               "inheritable too", name, strerror(e));
+    }
   }
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "devices.h"
 #include "mounts.h"
@@ -65,66 +66,105 @@ static int bind_host_node(int rootfd, const struct dev_node *d, hk_error_t **err
   return 0;
 }
 
-static int make_node(int rootfd, const struct dev_node *d, bool in_userns, hk_error_t **err)
-{
-  _cleanup_free_ char *base = NULL;
-  _cleanup_close_ int pfd = -1;
-  mode_t type;
+/* Who creates nodes here: mknod gives them that owner, sparing a chown. */
+struct creator {
+  uid_t uid;
+  gid_t gid;
+};
 
-  if (in_userns)
-    return bind_host_node(rootfd, d, err);
-  switch (d->type) {
-  case 'c':
-  case 'u':
-    type = S_IFCHR;
-    break;
-  case 'b':
-    type = S_IFBLK;
-    break;
-  case 'p':
-    type = S_IFIFO;
-    break;
-  default:
-    return hk_error_plain(err, EINVAL, "device `%s`: unknown type '%c'", d->path, d->type);
+/* Make node `base` in directory pfd, replacing whatever is there (a file
+ * from the image, a stale node).  The caller's umask is 0. */
+static int make_node_in(int pfd, const char *base, const struct dev_node *d, mode_t type,
+                        const struct creator *me, hk_error_t **err)
+{
+  mode_t mode = d->mode & 07777;
+
+  if (mknodat(pfd, base, type | mode, makedev(d->major, d->minor)) < 0) {
+    if (errno != EEXIST)
+      return hk_error_make(err, errno, "mknod `%s`", d->path);
+    if (unlinkat(pfd, base, 0) < 0 && errno != ENOENT && errno != EISDIR)
+      return hk_error_make(err, errno, "remove `%s`", d->path);
+    if (mknodat(pfd, base, type | mode, makedev(d->major, d->minor)) < 0)
+      return hk_error_make(err, errno, "mknod `%s`", d->path);
   }
-  pfd = open_parent(rootfd, d->path, &base, err);
-  if (pfd < 0)
-    return -1;
-  /* Replace whatever is there (a file from the image, a stale node). */
-  if (unlinkat(pfd, base, 0) < 0 && errno != ENOENT && errno != EISDIR)
-    return hk_error_make(err, errno, "remove `%s`", d->path);
-  if (mknodat(pfd, base, type | (d->mode & 07777), makedev(d->major, d->minor)) < 0)
-    return hk_error_make(err, errno, "mknod `%s`", d->path);
-  if (fchmodat(pfd, base, d->mode & 07777, 0) < 0)
+  /* mknod may drop the set-id and sticky bits: set them explicitly. */
+  if ((mode & 07000) && fchmodat(pfd, base, mode, 0) < 0)
     return hk_error_make(err, errno, "chmod `%s`", d->path);
-  if (fchownat(pfd, base, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
+  if ((d->uid != me->uid || d->gid != me->gid) &&
+      fchownat(pfd, base, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
     return hk_error_make(err, errno, "chown `%s`", d->path);
   return 0;
 }
 
-static int make_link(int rootfd, const char *target, const char *link, hk_error_t **err)
+static int node_type(const struct dev_node *d, mode_t *type, hk_error_t **err)
+{
+  switch (d->type) {
+  case 'c':
+  case 'u':
+    *type = S_IFCHR;
+    return 0;
+  case 'b':
+    *type = S_IFBLK;
+    return 0;
+  case 'p':
+    *type = S_IFIFO;
+    return 0;
+  default:
+    return hk_error_plain(err, EINVAL, "device `%s`: unknown type '%c'", d->path, d->type);
+  }
+}
+
+/* devfd: the container's /dev when the caller has it open and d->path is
+ * directly in it (the defaults), else -1. */
+static int make_node(int rootfd, int devfd, const struct dev_node *d, bool in_userns,
+                     const struct creator *me, hk_error_t **err)
 {
   _cleanup_free_ char *base = NULL;
-  _cleanup_close_ int pfd = open_parent(rootfd, link, &base, err);
+  _cleanup_close_ int pfd = -1;
+  mode_t type = 0;
 
+  if (in_userns)
+    return bind_host_node(rootfd, d, err);
+  if (node_type(d, &type, err) < 0)
+    return -1;
+  if (devfd >= 0)
+    return make_node_in(devfd, d->path + 5, d, type, me, err);
+  pfd = open_parent(rootfd, d->path, &base, err);
   if (pfd < 0)
     return -1;
-  if (symlinkat(target, pfd, base) < 0 && errno != EEXIST)
+  return make_node_in(pfd, base, d, type, me, err);
+}
+
+static int make_link(int rootfd, int devfd, const char *target, const char *link, hk_error_t **err)
+{
+  _cleanup_free_ char *base = NULL;
+  _cleanup_close_ int pfd = -1;
+
+  if (devfd < 0 && (pfd = open_parent(rootfd, link, &base, err)) < 0)
+    return -1;
+  if (symlinkat(target, devfd >= 0 ? devfd : pfd, devfd >= 0 ? link + 5 : base) < 0 &&
+      errno != EEXIST)
     return hk_error_make(err, errno, "symlink `%s` -> `%s`", link, target);
   return 0;
 }
 
-int hk_devices_setup(int rootfd, const struct hk_spec *spec, bool with_defaults, bool in_userns,
-                     hk_error_t **err)
+static int setup(int rootfd, const struct hk_spec *spec, bool with_defaults, bool in_userns,
+                 hk_error_t **err)
 {
   const struct hk_linux *lx = spec->has_linux ? &spec->linux_ : NULL;
+  const struct creator me = {geteuid(), getegid()};
+  _cleanup_close_ int devfd = -1;
 
   if (with_defaults) {
+    /* Every default lives directly in /dev: resolve it once. */
+    devfd = hk_path_open_in_root(rootfd, "/dev", HK_PATH_CREATE_DIR, err);
+    if (devfd < 0)
+      return -1;
     for (size_t i = 0; i < HK_ARRAY_SIZE(default_devices); i++)
-      if (make_node(rootfd, &default_devices[i], in_userns, err) < 0)
+      if (make_node(rootfd, devfd, &default_devices[i], in_userns, &me, err) < 0)
         return -1;
     for (size_t i = 0; i < HK_ARRAY_SIZE(default_links); i++)
-      if (make_link(rootfd, default_links[i].target, default_links[i].link, err) < 0)
+      if (make_link(rootfd, devfd, default_links[i].target, default_links[i].link, err) < 0)
         return -1;
   }
   for (size_t i = 0; lx && i < lx->devices_len; i++) {
@@ -140,8 +180,18 @@ int hk_devices_setup(int rootfd, const struct hk_spec *spec, bool with_defaults,
     };
     if (d->path == NULL || d->path[0] != '/')
       return hk_error_plain(err, EINVAL, "linux.devices[%zu].path: must be absolute", i);
-    if (make_node(rootfd, &n, in_userns, err) < 0)
+    if (make_node(rootfd, -1, &n, in_userns, &me, err) < 0)
       return hk_error_wrap(err, "linux.devices[%zu]", i);
   }
   return 0;
+}
+
+int hk_devices_setup(int rootfd, const struct hk_spec *spec, bool with_defaults, bool in_userns,
+                     hk_error_t **err)
+{
+  /* Nodes get their modes from mknod itself: no umask in the way. */
+  mode_t old = umask(0);
+  int r = setup(rootfd, spec, with_defaults, in_userns, err);
+  umask(old);
+  return r;
 }

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -21,10 +22,15 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "cgroups.h"
 #include "exec.h"
+#include "hooks.h"
 #include "log.h"
+#include "lsm.h"
 #include "namespaces.h"
 #include "process.h"
+#include "scheduling.h"
+#include "seccomp.h"
 #include "state.h"
 #include "sync.h"
 #include "terminal.h"
@@ -67,31 +73,9 @@ static void strv_add(struct hk_strv *sv, const char *s)
   sv->v[sv->len] = NULL;
 }
 
-/* The process: a process.json as given, or the container's own process with
- * the command line's changes, as runc builds it. */
-static int build_process(const struct hk_exec_opts *o, struct hk_spec *spec,
-                         struct hk_process **out, hk_error_t **err)
+/* The command line's changes to the process. */
+static void apply_flags(const struct hk_exec_opts *o, struct hk_process *p)
 {
-  struct hk_process *p;
-
-  if (o->process_file) {
-    _cleanup_free_ char *buf = NULL;
-    size_t len;
-    int r = strcmp(o->process_file, "-") == 0
-                ? hk_read_fd(0, "stdin", HK_SPEC_MAX_FILE_SIZE, &buf, &len, err)
-                : hk_read_file(o->process_file, HK_SPEC_MAX_FILE_SIZE, &buf, &len, err);
-    if (r < 0)
-      return hk_error_wrap(err, "--process");
-    return hk_process_parse(buf, len, o->process_file, out, err);
-  }
-  if (o->args == NULL || o->args[0] == NULL)
-    return hk_error_plain(err, EINVAL, "exec: a command is required (or --process FILE)");
-  p = hk_xmalloc0(sizeof(*p));
-  *p = spec->process; /* take it over: spec->process is cleared below */
-  memset(&spec->process, 0, sizeof(spec->process));
-  spec->has_process = false;
-  *out = p;
-  strv_set(&p->args, o->args);
   for (char **e = o->env; e && *e; e++)
     env_set(&p->env, *e);
   if (o->cwd) {
@@ -117,8 +101,69 @@ static int build_process(const struct hk_exec_opts *o, struct hk_spec *spec,
   }
   if (o->no_new_privs)
     p->no_new_privileges = true;
-  p->terminal = o->tty;
+  if (o->apparmor) {
+    free(p->apparmor_profile);
+    p->apparmor_profile = hk_xstrdup(o->apparmor);
+  }
+  if (o->process_label) {
+    free(p->selinux_label);
+    p->selinux_label = hk_xstrdup(o->process_label);
+  }
+  if (o->tty)
+    p->terminal = true;
+}
+
+static int read_process_file(const char *path, struct hk_process **out, hk_error_t **err)
+{
+  _cleanup_free_ char *buf = NULL;
+  size_t len;
+  int r = strcmp(path, "-") == 0 ? hk_read_fd(0, "stdin", HK_SPEC_MAX_FILE_SIZE, &buf, &len, err)
+                                 : hk_read_file(path, HK_SPEC_MAX_FILE_SIZE, &buf, &len, err);
+  if (r < 0)
+    return hk_error_wrap(err, "--process");
+  if (hk_process_parse(buf, len, path, out, err) < 0)
+    return -1;
+  if ((*out)->args.len == 0)
+    return hk_error_plain(err, EINVAL, "%s: args: must not be empty", path);
+  if ((*out)->cwd && (*out)->cwd[0] != '/')
+    return hk_error_plain(err, EINVAL, "%s: cwd: must be an absolute path, got \"%s\"", path,
+                          (*out)->cwd);
   return 0;
+}
+
+/* The process: a process.json, or the container's own process with the
+ * command line's arguments and without its terminal, as runc builds it;
+ * then the flags' changes on top of either. */
+static int build_process(const struct hk_exec_opts *o, struct hk_spec *spec,
+                         struct hk_process **out, hk_error_t **err)
+{
+  struct hk_process *p;
+
+  if (o->process_file) {
+    if (read_process_file(o->process_file, out, err) < 0)
+      return -1;
+    apply_flags(o, *out);
+    return 0;
+  }
+  if (o->args == NULL || o->args[0] == NULL)
+    return hk_error_plain(err, EINVAL, "exec: a command is required (or --process FILE)");
+  p = hk_xmalloc0(sizeof(*p));
+  *p = spec->process; /* take it over: spec->process is cleared below */
+  memset(&spec->process, 0, sizeof(spec->process));
+  spec->has_process = false;
+  *out = p;
+  strv_set(&p->args, o->args);
+  p->terminal = false;
+  apply_flags(o, p);
+  if (p->cwd && p->cwd[0] != '/')
+    return hk_error_plain(err, EINVAL, "exec: --cwd: must be an absolute path, got \"%s\"", p->cwd);
+  return 0;
+}
+
+static bool set_lsm_label(const struct hk_process *p)
+{
+  return (p->apparmor_profile && p->apparmor_profile[0]) ||
+         (p->selinux_label && p->selinux_label[0]);
 }
 
 /* The CLONE_NEW* flags of the namespaces init has and we do not share. */
@@ -141,7 +186,15 @@ static int container_ns_flags(pid_t pid)
 
 struct exec_child {
   const struct hk_process *p;
+  const struct hk_cgroup *cg; /* the container's, or NULL */
+  bool cg_v2_done;            /* C was cloned into its cgroup2 directory */
   int pidfd, ns_flags, sync_fd, console_fd, preserve_fds;
+  int procfd; /* the host's /proc, for the LSM label */
+  /* The container's filter applies to every exec'd process too.  Where G
+   * loads it follows init (see seccomp_point in init.c): before taking the
+   * user without noNewPrivileges, else the last step before execve. */
+  const struct hk_seccomp_filter *seccomp;
+  struct hk_state view; /* for a seccomp listener */
 };
 
 /* G: everything init does for its process, minus the filesystem. */
@@ -156,13 +209,15 @@ static void __attribute__((noreturn)) exec_process(const struct exec_child *x)
     _exit(1);
   if (p->terminal && (setsid() < 0 || hk_terminal_setup(x->console_fd, p, &err) < 0))
     goto fail;
-  if (hk_rlimits_apply(p, &err) < 0)
+  if (hk_rlimits_apply(p, &err) < 0 || hk_sched_apply(p, NULL, &err) < 0)
     goto fail;
-  if (p->cwd && chdir(p->cwd) < 0) {
-    hk_error_make(&err, errno, "process.cwd: chdir `%s`", p->cwd);
+  if (p->has_exec_cpu_affinity && hk_sched_affinity(p->exec_cpu_affinity.final, &err) < 0)
     goto fail;
-  }
+  if (hk_process_chdir(p->cwd, &err) < 0)
+    goto fail;
   umask(p->user.has_umask ? p->user.umask : 022);
+  if (x->seccomp && !p->no_new_privileges && hk_seccomp_apply(x->seccomp, x->sync_fd, &err) < 0)
+    goto fail;
   if (hk_user_apply(p, &err) < 0)
     goto fail;
   if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
@@ -171,12 +226,16 @@ static void __attribute__((noreturn)) exec_process(const struct exec_child *x)
   }
   if (hk_exec_lookup(p, &exe, &err) < 0)
     goto fail;
+  if (hk_lsm_set_exec_label(x->procfd, p, &err) < 0)
+    goto fail;
   if (syscall(SYS_close_range, 3 + x->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
     hk_error_make(&err, errno, "close_range");
     goto fail;
   }
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
+  if (x->seccomp && p->no_new_privileges && hk_seccomp_apply(x->seccomp, x->sync_fd, &err) < 0)
+    goto fail;
   execve(exe, p->args.v, p->env.v ? p->env.v : (char *[]){NULL});
   hk_error_make(&err, errno, "exec `%s`", exe);
 fail:
@@ -190,6 +249,17 @@ static void __attribute__((noreturn)) exec_joiner(const struct exec_child *x)
   hk_error_t *err = NULL;
   pid_t g;
 
+  /* Inherited by G: until its execve no process of the container may
+   * ptrace it or open its /proc/PID/fd (see init.c). */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* Into the container's cgroup while our paths are still the host's;
+   * G inherits it. */
+  if ((x->p->has_exec_cpu_affinity &&
+       hk_sched_affinity(x->p->exec_cpu_affinity.initial, &err) < 0) ||
+      (x->cg && hk_cgroup_enter(x->cg, 0, x->cg_v2_done, &err) < 0)) {
+    hk_sync_send_error(x->sync_fd, err);
+    _exit(1);
+  }
   if (setns(x->pidfd, x->ns_flags) < 0) {
     if (errno == ESRCH)
       hk_error_plain(&err, ESRCH, "the container is not running");
@@ -209,40 +279,37 @@ static void __attribute__((noreturn)) exec_joiner(const struct exec_child *x)
   _exit(0);
 }
 
-static int wait_exec(pid_t g, int *status)
+/* Fork C, straight into the container's cgroup2 directory when it has one
+ * (moving it there afterwards would cost an RCU grace period). */
+static pid_t fork_joiner(struct exec_child *x)
 {
-  sigset_t all;
-  sigfillset(&all);
-  for (;;) {
-    siginfo_t si;
-    int sig = sigwaitinfo(&all, &si), st;
-    pid_t p;
-    if (sig < 0)
-      continue;
-    if (sig != SIGCHLD) {
-      kill(g, sig);
-      continue;
-    }
-    while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
-      if (p == g) {
-        *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-        return 0;
-      }
-    }
+  _cleanup_close_ int cgfd = x->cg ? hk_cgroup_v2_clone_fd(x->cg) : -1;
+  pid_t c;
+
+  if (cgfd >= 0) {
+    struct clone_args ca = {
+        .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)cgfd};
+    x->cg_v2_done = true;
+    c = syscall(SYS_clone3, &ca, sizeof(ca));
+    if (c >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL))
+      return c;
   }
+  x->cg_v2_done = false;
+  return fork();
 }
 
-static int spawn(const struct hk_exec_opts *o, struct exec_child *x, int *status,
-                 hk_error_t **err)
+/* Start the process: on success *g is running the command, and has its
+ * --pid-file. */
+static int spawn(const struct hk_exec_opts *o, struct exec_child *x, pid_t *g, hk_error_t **err)
 {
   int sv[2], one = 1, r, cstatus;
-  pid_t c, g = -1;
+  pid_t c;
 
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return hk_error_make(err, errno, "socketpair");
   setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
   x->sync_fd = sv[1];
-  c = fork();
+  c = fork_joiner(x);
   if (c == 0) {
     close(sv[0]);
     exec_joiner(x);
@@ -252,31 +319,91 @@ static int spawn(const struct hk_exec_opts *o, struct exec_child *x, int *status
     close(sv[0]);
     return hk_error_make(err, errno, "fork");
   }
-  r = hk_sync_expect(sv[0], HK_SYNC_INIT_PID, &g, err);
+  r = hk_sync_expect(sv[0], HK_SYNC_INIT_PID, g, err);
   waitpid(c, &cstatus, 0);
+  if (r == 0 && hk_seccomp_filter_notifies(x->seccomp)) {
+    _cleanup_close_ int notify_fd = -1;
+    r = hk_sync_expect_fd(sv[0], HK_SYNC_SECCOMP_FD, &notify_fd, err);
+    if (r == 0)
+      r = hk_seccomp_send_to_listener(x->seccomp, notify_fd, *g, &x->view, err);
+  }
   if (r == 0)
     r = hk_sync_wait_exec(sv[0], err);
   close(sv[0]);
   if (r < 0) {
-    if (g > 0)
-      waitpid(g, NULL, 0);
+    if (*g > 0) {
+      kill(*g, SIGKILL); /* it may be running already, waiting for the agent */
+      waitpid(*g, NULL, 0);
+    }
     return hk_error_wrap(err, "exec in container \"%s\"", o->id);
   }
-  if (o->pid_file && hk_write_pid_file(o->pid_file, g, err) < 0)
+  if (o->pid_file && hk_write_pid_file(o->pid_file, *g, err) < 0) {
+    /* Nobody could find it: it must not run on. */
+    kill(*g, SIGKILL);
+    waitpid(*g, NULL, 0);
     return -1;
+  }
+  return 0;
+}
+
+/* The terminal: connected to --console-socket, or a socket whose other end
+ * (*relay) husk keeps to receive the master and relay it. */
+static int open_console(const struct hk_exec_opts *o, int *console, int *relay, hk_error_t **err)
+{
+  int sv[2];
+
+  if (o->console_socket) {
+    *console = hk_console_socket_connect(o->console_socket, err);
+    return *console < 0 ? -1 : 0;
+  }
   if (o->detach)
-    return 0;
-  return wait_exec(g, status);
+    return hk_error_plain(err, EINVAL,
+                          "exec: a terminal (-t) with --detach needs --console-socket");
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+    return hk_error_make(err, errno, "socketpair");
+  *relay = sv[0];
+  *console = sv[1];
+  return 0;
+}
+
+/* Run the process; in the foreground, wait for it, relaying its terminal
+ * when husk holds it. */
+static int run_process(const struct hk_exec_opts *o, struct exec_child *x, int relay, int *status,
+                       hk_error_t **err)
+{
+  struct hk_tty_relay *tty = NULL;
+  sigset_t all, old;
+  pid_t g = -1;
+  int r;
+
+  sigfillset(&all);
+  if (!o->detach)
+    sigprocmask(SIG_BLOCK, &all, &old);
+  r = spawn(o, x, &g, err);
+  if (r == 0 && relay >= 0)
+    r = hk_tty_relay_open(relay, &tty, err);
+  if (r == 0 && !o->detach)
+    r = hk_foreground_wait(g, tty, status, err);
+  hk_tty_relay_close(tty);
+  if (r < 0 && g > 0 && !o->detach) {
+    kill(g, SIGKILL); /* nobody would wait for it */
+    waitpid(g, NULL, 0);
+  }
+  if (!o->detach)
+    sigprocmask(SIG_SETMASK, &old, NULL);
+  return r;
 }
 
 int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **err)
 {
   _cleanup_container_ struct hk_container *c = NULL;
-  _cleanup_close_ int pidfd = -1, console = -1;
+  _cleanup_close_ int pidfd = -1, console = -1, relay = -1, procfd = -1;
   struct hk_spec *spec = NULL;
   struct hk_process *p = NULL;
-  struct exec_child x = {.console_fd = -1, .preserve_fds = o->preserve_fds};
-  sigset_t all, old;
+  struct exec_child x = {.console_fd = -1, .preserve_fds = o->preserve_fds, .procfd = -1};
+  _cleanup_cgroup_ struct hk_cgroup *cg = NULL;
+  _cleanup_seccomp_filter_ struct hk_seccomp_filter *filter = NULL;
+  _cleanup_free_ char *bundle = NULL;
   uint64_t st;
   int r;
 
@@ -286,6 +413,11 @@ int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **er
   if (strcmp(c->state->status, "stopped") == 0)
     return hk_error_plain(err, EINVAL, "cannot exec in container \"%s\": it is not running",
                           o->id);
+  if (strcmp(c->state->status, "paused") == 0)
+    return hk_error_plain(err, EINVAL, "cannot exec in container \"%s\": it is paused (resume it first)",
+                          o->id);
+  if (c->state->cgroup_paths.len && hk_cgroup_from_kv(&c->state->cgroup_paths, &cg, err) < 0)
+    return -1;
   pidfd = syscall(SYS_pidfd_open, c->state->pid, 0);
   if (pidfd < 0 || hk_proc_start_time(c->state->pid, &st, NULL) < 0 ||
       st != c->state->start_time)
@@ -293,23 +425,33 @@ int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **er
                           o->id);
   if (hk_spec_load(c->state->config_path, &spec, err) < 0)
     return -1;
+  if (spec->has_linux && spec->linux_.has_seccomp &&
+      hk_seccomp_compile(&spec->linux_.seccomp, &filter, err) < 0) {
+    hk_spec_free(spec);
+    return hk_error_wrap(err, "%s", c->state->config_path);
+  }
   r = build_process(o, spec, &p, err);
-  if (r == 0 && p->terminal && o->console_socket == NULL)
-    r = hk_error_plain(err, EINVAL, "exec: a terminal (-t) needs --console-socket");
-  if (r == 0 && p->terminal && (console = hk_console_socket_connect(o->console_socket, err)) < 0)
-    r = -1;
+  if (r == 0)
+    r = hk_sched_check(p, NULL, o->process_file ? o->process_file : "exec", err);
+  if (r == 0 && hk_lsm_check(p, NULL, err) < 0)
+    r = hk_error_wrap(err, "exec");
+  if (r == 0 && set_lsm_label(p) &&
+      (procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+    r = hk_error_make(err, errno, "open /proc");
+  if (r == 0 && p->terminal)
+    r = open_console(o, &console, &relay, err);
   if (r == 0) {
     x.p = p;
+    x.cg = cg;
     x.pidfd = pidfd;
     x.console_fd = console;
+    x.procfd = procfd;
     x.ns_flags = container_ns_flags(c->state->pid);
+    x.seccomp = filter;
+    bundle = hk_xstrdup(c->state->bundle);
+    hk_hooks_state_view(&x.view, spec, o->id, bundle, c->state->pid, "running");
     hk_container_free(steal_pointer(&c)); /* do not hold the lock while it runs */
-    sigfillset(&all);
-    if (!o->detach)
-      sigprocmask(SIG_BLOCK, &all, &old);
-    r = spawn(o, &x, status, err);
-    if (!o->detach)
-      sigprocmask(SIG_SETMASK, &old, NULL);
+    r = run_process(o, &x, relay, status, err);
   }
   hk_process_free(p);
   hk_spec_free(spec);

@@ -14,6 +14,8 @@ struct hk_exec_opts {
   const char *id;
   const char *process_file; /* --process: a process.json, "-" for stdin */
   char **args;              /* else: the command and its arguments */
+  /* The rest changes either process (with --process, -t only turns the
+   * terminal on). */
   char **env;               /* -e K=V, added to the container's env */
   const char *cwd;
   bool has_user;
@@ -23,6 +25,8 @@ struct hk_exec_opts {
   size_t additional_gids_len;
   char **caps; /* -c CAP, added to every set */
   bool no_new_privs;
+  const char *apparmor;      /* --apparmor: replaces process.apparmorProfile */
+  const char *process_label; /* --process-label: replaces process.selinuxLabel */
   bool tty;
   const char *console_socket;
   bool detach;

@@ -43,6 +43,11 @@ static int hook_wait(pid_t pid, int pidfd, int in, int out, const char *json, co
   struct timespec t0;
   bool timed_out = false;
 
+  /* A hook may exit without reading its stdin: that is EPIPE, not a
+   * reason for husk to die of SIGPIPE. */
+  struct sigaction ign = {.sa_handler = SIG_IGN}, old_pipe;
+
+  sigaction(SIGPIPE, &ign, &old_pipe);
   clock_gettime(CLOCK_MONOTONIC, &t0);
   fcntl(in, F_SETFL, O_NONBLOCK);
   for (;;) {
@@ -84,6 +89,7 @@ static int hook_wait(pid_t pid, int pidfd, int in, int out, const char *json, co
   }
   if (in >= 0)
     close(in);
+  sigaction(SIGPIPE, &old_pipe, NULL);
   output[have] = '\0';
   while (waitpid(pid, status, 0) < 0 && errno == EINTR)
     ;

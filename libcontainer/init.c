@@ -14,10 +14,14 @@
 
 #include "caps.h"
 #include "hooks.h"
+#include "idmap.h"
 #include "init.h"
 #include "log.h"
+#include "lsm.h"
+#include "network.h"
 #include "process.h"
 #include "rootfs.h"
+#include "scheduling.h"
 #include "sync.h"
 #include "terminal.h"
 #include "utils.h"
@@ -72,8 +76,10 @@ static int stage_namespaces(const struct hk_init_args *a, hk_error_t **err)
   if ((pl->new_flags & CLONE_NEWTIME) && a->spec->linux_.has_time_offsets &&
       hk_timens_write_offsets(&a->spec->linux_.time_offsets, err) < 0)
     return -1;
+  /* INIT_PID tells the parent that our namespaces exist (it moves
+   * netDevices into ours); when we must fork, the child sends it. */
   if (!((pl->new_flags | pl->join_flags) & (CLONE_NEWPID | CLONE_NEWTIME)))
-    return 0;
+    return hk_sync_send_pid(a->sync_fd, err);
   pid = fork();
   if (pid < 0)
     return hk_error_make(err, errno, "fork into the new PID namespace");
@@ -119,21 +125,38 @@ static int write_sysctls(const struct hk_linux *lx, hk_error_t **err)
   return 0;
 }
 
-static int set_oom_score_adj(const struct hk_process *p, hk_error_t **err)
+/* Where init loads the seccomp filter.  seccomp(2) wants no_new_privs or
+ * CAP_SYS_ADMIN, and the filter should cover as little of init's own work
+ * as possible:
+ *
+ *  - without process.noNewPrivileges, init loses CAP_SYS_ADMIN when it
+ *    takes the process's user and capabilities, so the filter goes on just
+ *    before that (as in runc).  It then also covers the rest of init's
+ *    work, which the profile must allow: setgroups, setresuid, capset,
+ *    the sync messages, opening and writing the exec fifo, the
+ *    startContainer hooks and execve.
+ *  - with noNewPrivileges, it is the last step before execve, after the
+ *    fifo and the startContainer hooks: only execve itself is filtered.
+ *  - but when a rule uses SCMP_ACT_NOTIFY, the listener descriptor must
+ *    reach the agent while `create` can still fail (the spec wants an
+ *    error when sending it fails), so the filter goes on just before READY,
+ *    after everything else init does in `create`.
+ */
+enum seccomp_point { SECCOMP_NONE, SECCOMP_BEFORE_USER, SECCOMP_BEFORE_READY, SECCOMP_BEFORE_EXEC };
+
+static enum seccomp_point seccomp_point(const struct hk_init_args *a)
 {
-  char buf[16];
-  int n;
-  if (!p->has_oom_score_adj)
-    return 0;
-  n = snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
-  if (hk_write_file("/proc/self/oom_score_adj", buf, n, err) < 0)
-    return hk_error_wrap(err, "process.oomScoreAdj");
-  return 0;
+  if (a->seccomp == NULL)
+    return SECCOMP_NONE;
+  if (!a->spec->process.no_new_privileges)
+    return SECCOMP_BEFORE_USER;
+  return hk_seccomp_filter_notifies(a->seccomp) ? SECCOMP_BEFORE_READY : SECCOMP_BEFORE_EXEC;
 }
 
 struct init_ctx {
   const struct hk_init_args *a;
   int host_pid; /* our pid as the host sees it, for the hooks' state */
+  int procfd;   /* the /proc husk trusts (not the container's) */
 };
 
 /* After the mounts, before entering the root: the parent runs prestart and
@@ -166,12 +189,19 @@ static int build_container(struct init_ctx *ic, char **exe, hk_error_t **err)
       .rootfs = a->rootfs,
       .bundle = a->bundle,
       .no_pivot = a->no_pivot,
+      .overlay = a->overlay,
+      .idmap_fds = a->idmap_fds,
       .in_userns = (a->plan->new_flags | a->plan->join_flags) & CLONE_NEWUSER,
+      .own_cgroupns = (a->plan->new_flags | a->plan->join_flags) & CLONE_NEWCGROUP,
       .before_enter = create_hooks,
       .data = ic,
   };
 
   if (ro.in_userns) {
+    /* Never go on with a user that has no identity here (for a joined
+     * namespace, the config could not be checked). */
+    if (hk_userns_check_user(&p->user, err) < 0)
+      return -1;
     /* Become root of the user namespace where the mapping allows. */
     if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
       return hk_error_make(err, errno, "setresgid(0) in the user namespace");
@@ -180,23 +210,39 @@ static int build_container(struct init_ctx *ic, char **exe, hk_error_t **err)
   }
   if (setsid() < 0)
     return hk_error_make(err, errno, "setsid");
+  if (!a->no_new_keyring && hk_lsm_set_keyring_label(ic->procfd, p, err) < 0)
+    return -1;
   if (!a->no_new_keyring && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 &&
       errno != ENOSYS && errno != EPERM && errno != EACCES)
     return hk_error_make(err, errno, "create a session keyring");
-  if (hk_rootfs_setup(&ro, err) < 0 || hk_rootfs_finalize(&ro, err) < 0)
+  if ((a->plan->new_flags & CLONE_NEWNET) && hk_net_loopback_up(err) < 0)
+    return -1;
+  if (hk_rootfs_setup(&ro, err) < 0)
+    return -1;
+  /* Before readonlyPaths make /proc/sys read-only, as runc orders it. */
+  if (spec->has_linux && write_sysctls(&spec->linux_, err) < 0)
+    return -1;
+  if (hk_rootfs_finalize(&ro, err) < 0)
     return -1;
   if (p->terminal && (a->console_fd < 0 || hk_terminal_setup(a->console_fd, p, err) < 0))
     return a->console_fd < 0 ? hk_error_plain(err, EINVAL, "process.terminal: no console socket")
                              : -1;
   if (set_names(spec, a->plan, err) < 0)
     return -1;
-  if (spec->has_linux && write_sysctls(&spec->linux_, err) < 0)
+  /* oomScoreAdj: written by the parent, see container.c */
+  if (hk_rlimits_apply(p, err) < 0 ||
+      hk_sched_apply(p, spec->has_linux ? &spec->linux_ : NULL, err) < 0)
     return -1;
-  if (hk_rlimits_apply(p, err) < 0 || set_oom_score_adj(p, err) < 0)
+  if (hk_process_chdir(p->cwd, err) < 0)
     return -1;
-  if (p->cwd && chdir(p->cwd) < 0)
-    return hk_error_make(err, errno, "process.cwd: chdir `%s`", p->cwd);
   umask(p->user.has_umask ? p->user.umask : 022);
+  /* The LSM label takes effect at the next execve; set, as in runc, before
+   * the filter and the change of user, it covers the startContainer hooks
+   * too, and a profile the kernel refuses fails `create`. */
+  if (hk_lsm_set_exec_label(ic->procfd, p, err) < 0)
+    return -1;
+  if (seccomp_point(a) == SECCOMP_BEFORE_USER && hk_seccomp_apply(a->seccomp, a->sync_fd, err) < 0)
+    return -1;
   if (hk_user_apply(p, err) < 0)
     return -1;
   if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -240,6 +286,13 @@ void hk_init_main(const struct hk_init_args *a)
   int procfd = -1;
   sigset_t none;
 
+  /* Until execve, no process of the container may ptrace us or open our
+   * /proc/PID/fd: we hold descriptors of the host.  Without root, the
+   * parent must open our uid_map first, which a non-dumpable process's
+   * /proc files (then owned by root) forbid: later, before any mount. */
+  bool late_undumpable = geteuid() != 0 && (a->plan->new_flags & CLONE_NEWUSER);
+  if (!late_undumpable)
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (a->close_fd >= 0)
     close(a->close_fd);
   /* Until the state is saved, die with husk rather than outlive it. */
@@ -248,12 +301,28 @@ void hk_init_main(const struct hk_init_args *a)
     if (getppid() != parent)
       _exit(1);
   }
+  if (a->cgroup_self) {
+    if (hk_cgroup_enter(a->cgroup, 0, a->cgroup_v2_done, &err) < 0)
+      die_with(a->sync_fd, err);
+    if (hk_sync_send(a->sync_fd, HK_SYNC_CGROUP_JOINED, &err) < 0)
+      _exit(1);
+  } else if (a->cgroup && hk_sync_expect(a->sync_fd, HK_SYNC_CGROUP_JOINED, NULL, &err) < 0) {
+    _exit(1);
+  }
+  /* The namespace's root is the cgroup we are in when it is made: only
+   * now is that the container's. */
+  if (a->cgroupns && unshare(CLONE_NEWCGROUP) < 0) {
+    hk_error_make(&err, errno, "unshare cgroup namespace");
+    die_with(a->sync_fd, err);
+  }
   if (a->staged && stage_namespaces(a, &err) < 0)
     die_with(a->sync_fd, err);
   if (!a->staged && (a->plan->new_flags & CLONE_NEWUSER) &&
       (hk_sync_send(a->sync_fd, HK_SYNC_USERMAP_REQUEST, &err) < 0 ||
        hk_sync_expect(a->sync_fd, HK_SYNC_USERMAP_DONE, NULL, &err) < 0))
     die_with(a->sync_fd, err);
+  if (late_undumpable)
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (hk_sync_expect(a->sync_fd, HK_SYNC_CONFIGURED, &ic.host_pid, &err) < 0)
     _exit(1);
   if (a->staged) {
@@ -265,6 +334,7 @@ void hk_init_main(const struct hk_init_args *a)
     hk_error_make(&err, errno, "open /proc");
     die_with(a->sync_fd, err);
   }
+  ic.procfd = procfd;
   if (build_container(&ic, &exe, &err) < 0)
     die_with(a->sync_fd, err);
   /* Nothing of husk's may reach the container: every descriptor past the
@@ -276,6 +346,9 @@ void hk_init_main(const struct hk_init_args *a)
   /* husk exits as soon as it has sent STATE_SAVED, so stop watching for
    * its death now; if it dies before sending it, the socket reads EOF. */
   prctl(PR_SET_PDEATHSIG, 0);
+  if (seccomp_point(a) == SECCOMP_BEFORE_READY &&
+      hk_seccomp_apply(a->seccomp, a->sync_fd, &err) < 0)
+    die_with(a->sync_fd, err);
   if (hk_sync_send(a->sync_fd, HK_SYNC_READY, &err) < 0 ||
       hk_sync_expect(a->sync_fd, HK_SYNC_STATE_SAVED, NULL, &err) < 0)
     _exit(1);
@@ -295,6 +368,10 @@ void hk_init_main(const struct hk_init_args *a)
   }
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
+  if (seccomp_point(a) == SECCOMP_BEFORE_EXEC && hk_seccomp_apply(a->seccomp, -1, &err) < 0) {
+    hk_log(HK_LOG_ERROR, "%s", err->msg);
+    _exit(1);
+  }
   execve(exe, a->spec->process.args.v, a->spec->process.env.v ? a->spec->process.env.v
                                                                 : (char *[]){NULL});
   hk_log(HK_LOG_ERROR, "exec `%s`: %s", exe, strerror(errno));

@@ -76,31 +76,6 @@ int hk_ns_join(const char *path, int flag, hk_error_t **err)
   return 0;
 }
 
-static int write_map(pid_t pid, const char *file, const struct hk_id_mapping *m, size_t n,
-                     hk_error_t **err)
-{
-  char path[64];
-  _cleanup_free_ char *buf = NULL;
-  size_t len = 0;
-
-  if (n == 0)
-    return 0;
-  buf = hk_xmalloc0(n * 40 + 1);
-  for (size_t i = 0; i < n; i++)
-    len += sprintf(buf + len, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
-  snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-  if (hk_write_file(path, buf, len, err) < 0)
-    return hk_error_wrap(err, "linux.%s", strcmp(file, "uid_map") == 0 ? "uidMappings" : "gidMappings");
-  return 0;
-}
-
-int hk_userns_write_maps(pid_t pid, const struct hk_linux *lx, hk_error_t **err)
-{
-  if (write_map(pid, "uid_map", lx->uid_mappings, lx->uid_mappings_len, err) < 0)
-    return -1;
-  return write_map(pid, "gid_map", lx->gid_mappings, lx->gid_mappings_len, err);
-}
-
 bool hk_userns_host_id(const struct hk_id_mapping *m, size_t n, uint32_t id, uint32_t *host)
 {
   for (size_t i = 0; i < n; i++) {
@@ -127,5 +102,41 @@ int hk_timens_write_offsets(const struct hk_time_offsets *t, hk_error_t **err)
     return 0;
   if (hk_write_file("/proc/self/timens_offsets", buf, len, err) < 0)
     return hk_error_wrap(err, "linux.timeOffsets");
+  return 0;
+}
+
+int hk_sysctl_check(const struct hk_kv_list *sysctl, int flags, const char *what,
+                    hk_error_t **err)
+{
+  static const char *const ipc[] = {"kernel.msgmax",     "kernel.msgmnb",     "kernel.msgmni",
+                                    "kernel.sem",        "kernel.shmall",     "kernel.shmmax",
+                                    "kernel.shmmni",     "kernel.shm_rmid_forced",
+                                    "kernel.msg_next_id", "kernel.sem_next_id",
+                                    "kernel.shm_next_id"};
+
+  for (size_t i = 0; i < sysctl->len; i++) {
+    const char *k = sysctl->items[i].key;
+    int need = 0;
+    if (strchr(k, '/') || strstr(k, ".."))
+      return hk_error_plain(err, EINVAL, "%s: linux.sysctl.%s: not a sysctl name", what, k);
+    for (size_t j = 0; j < HK_ARRAY_SIZE(ipc) && !need; j++)
+      if (strcmp(k, ipc[j]) == 0)
+        need = CLONE_NEWIPC;
+    if (strncmp(k, "fs.mqueue.", 10) == 0)
+      need = CLONE_NEWIPC;
+    else if (strncmp(k, "net.", 4) == 0)
+      need = CLONE_NEWNET;
+    else if (strcmp(k, "kernel.hostname") == 0 || strcmp(k, "kernel.domainname") == 0)
+      need = CLONE_NEWUTS;
+    if (need == 0)
+      return hk_error_plain(err, EINVAL,
+                           "%s: linux.sysctl.%s: not a namespaced sysctl; setting it would change "
+                           "the host",
+                           what, k);
+    if (!(flags & need))
+      return hk_error_plain(err, EINVAL,
+                           "%s: linux.sysctl.%s: needs the container's own %s namespace", what, k,
+                           hk_ns_proc_name(need));
+  }
   return 0;
 }

@@ -30,13 +30,19 @@ int hk_ns_plan_build(const struct hk_linux *lx, struct hk_ns_plan *plan, hk_erro
 /* setns() into the namespace at path, checking it is of the expected type. */
 int hk_ns_join(const char *path, int flag, hk_error_t **err);
 
-/* Write /proc/PID/{uid_map,gid_map} from the config (done by the parent). */
-int hk_userns_write_maps(pid_t pid, const struct hk_linux *lx, hk_error_t **err);
+/* Writing uid_map/gid_map and checking mappings: see idmap.h. */
 
 /* The host ID that container ID `id` maps to; false when unmapped. */
 bool hk_userns_host_id(const struct hk_id_mapping *m, size_t n, uint32_t id, uint32_t *host);
 
 /* Write /proc/self/timens_offsets (after unshare(CLONE_NEWTIME)). */
+/* Refuse a linux.sysctl key that the container's namespaces do not make its
+ * own (it would change the host): kernel.{msg,sem,shm}* and fs.mqueue.* need
+ * an IPC namespace, net.* a network namespace, kernel.hostname and
+ * kernel.domainname a UTS namespace.  `flags`: new or joined namespaces. */
+int hk_sysctl_check(const struct hk_kv_list *sysctl, int flags, const char *what,
+                    hk_error_t **err);
+
 int hk_timens_write_offsets(const struct hk_time_offsets *t, hk_error_t **err);
 
 #endif

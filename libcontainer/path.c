@@ -8,9 +8,12 @@
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 
+#include "log.h"
 #include "path.h"
 #include "utils.h"
 
@@ -100,6 +103,17 @@ static int create_component(int cur, const char *name, bool last, enum hk_path_c
   return 0;
 }
 
+/* A /proc link such as fd/N, exe, cwd or ns/net leads wherever the kernel
+ * says, not where its text says: refuse it, as openat2 does with
+ * RESOLVE_NO_MAGICLINKS.  procfs's plain symlinks (self, thread-self,
+ * mounts, net) have relative targets without ':'. */
+static bool is_magic_link(int dirfd, const char *target)
+{
+  struct statfs sf;
+  return fstatfs(dirfd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC &&
+         (target[0] == '/' || strchr(target, ':'));
+}
+
 /* The walker: `resolved` is the symlink-free logical path reached so far and
  * `remaining` what is left; a symlink's target is spliced into `remaining`
  * (after resetting `resolved` to "/" when absolute), so everything stays
@@ -169,6 +183,10 @@ static int walk_in_root(int rootfd, const char *path, enum hk_path_create create
         return -1;
       }
       target[n] = '\0';
+      if (is_magic_link(cur, target)) {
+        errno = ELOOP; /* as openat2 with RESOLVE_NO_MAGICLINKS */
+        return -1;
+      }
       {
         char *joined = hk_xasprintf("%s/%s", target, rest);
         free(remaining);
@@ -195,6 +213,40 @@ static int walk_in_root(int rootfd, const char *path, enum hk_path_create create
   return steal_fd(&cur);
 }
 
+/* The usual create: only the last component is missing (/dev/pts in a
+ * fresh /dev).  Its parent resolves with openat2, the entry is made there,
+ * and the whole path resolves with openat2 again, so whatever is found
+ * then (a symlink that took its place, say) still resolves in root: three
+ * calls instead of the walk's dozen.  Paths with "." or ".." components,
+ * and every failure, are left to the walk. */
+static int create_last(int rootfd, const char *path, enum hk_path_create create)
+{
+  _cleanup_free_ char *dir = hk_xstrdup(path);
+  _cleanup_close_ int parent = -1;
+  size_t n = strlen(dir);
+  char *base;
+
+  while (n > 1 && dir[n - 1] == '/')
+    dir[--n] = '\0';
+  for (const char *s = dir; *s;) {
+    size_t len;
+    while (*s == '/')
+      s++;
+    len = strcspn(s, "/");
+    if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
+      return -1;
+    s += len;
+  }
+  base = strrchr(dir, '/');
+  if (base == NULL || base[1] == '\0')
+    return -1;
+  *base++ = '\0';
+  parent = openat2_in_root(rootfd, dir[0] ? dir : "/");
+  if (parent < 0 || create_component(parent, base, true, create) < 0)
+    return -1;
+  return openat2_in_root(rootfd, path);
+}
+
 int hk_path_open_in_root(int rootfd, const char *path, enum hk_path_create create,
                          hk_error_t **err)
 {
@@ -204,10 +256,14 @@ int hk_path_open_in_root(int rootfd, const char *path, enum hk_path_create creat
     fd = openat2_in_root(rootfd, path);
     if (fd >= 0)
       return fd;
-    if (errno == ENOSYS || errno == EPERM) /* EPERM: seccomp'd away */
+    if (errno == ENOSYS || errno == EPERM) { /* EPERM: seccomp'd away */
+      hk_debug("openat2: %s; resolving paths in the root with the walker", strerror(errno));
       have_openat2 = 0;
+    }
     else if (errno != ENOENT || create == HK_PATH_NO_CREATE)
       return hk_error_make(err, errno, "resolve `%s` in the container root", path);
+    else if ((fd = create_last(rootfd, path, create)) >= 0)
+      return fd;
   }
   fd = walk_in_root(rootfd, path, create);
   if (fd < 0)

@@ -2,13 +2,17 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "caps.h"
+#include "path.h"
 #include "process.h"
 #include "utils.h"
 
@@ -77,6 +81,59 @@ int hk_user_apply(const struct hk_process *p, hk_error_t **err)
   return 0;
 }
 
+int hk_oom_score_adj_apply(pid_t pid, const struct hk_process *p, hk_error_t **err)
+{
+  _cleanup_close_ int fd = -1;
+  char path[48], buf[16], own[16] = "?";
+  int n;
+
+  if (!p->has_oom_score_adj)
+    return 0;
+  snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)pid);
+  n = snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
+  fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return hk_error_make(err, errno, "process.oomScoreAdj: open `%s`", path);
+  if (write(fd, buf, n) == n)
+    return 0;
+  if (errno == EACCES) {
+    /* The kernel lets a process without CAP_SYS_RESOURCE go down only to
+     * the lowest value that a privileged ancestor set: husk's own, usually. */
+    _cleanup_close_ int self = open("/proc/self/oom_score_adj", O_RDONLY | O_CLOEXEC);
+    ssize_t r = self >= 0 ? read(self, own, sizeof(own) - 1) : -1;
+    own[r > 0 ? r - (own[r - 1] == '\n') : 1] = '\0';
+    return hk_error_plain(err, EACCES,
+                          "process.oomScoreAdj: cannot set %d: going that far below husk's own "
+                          "oom_score_adj (%s) needs CAP_SYS_RESOURCE",
+                          p->oom_score_adj, own);
+  }
+  return hk_error_make(err, errno, "process.oomScoreAdj: write %d to `%s`", p->oom_score_adj,
+                       path);
+}
+
+int hk_process_chdir(const char *cwd, hk_error_t **err)
+{
+  _cleanup_close_ int rootfd = -1, fd = -1;
+  char buf[PATH_MAX];
+
+  if (cwd == NULL)
+    return 0;
+  rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return hk_error_make(err, errno, "process.cwd: open /");
+  fd = hk_path_open_in_root(rootfd, cwd, HK_PATH_NO_CREATE, err);
+  if (fd < 0)
+    return hk_error_wrap(err, "process.cwd");
+  if (fchdir(fd) < 0)
+    return hk_error_make(err, errno, "process.cwd: chdir `%s`", cwd);
+  /* The kernel says "(unreachable)" (or ENOENT) for a directory outside
+   * the root: never run there, whatever led to it. */
+  if (syscall(SYS_getcwd, buf, sizeof(buf)) < 0 ? errno != ERANGE && errno != ENAMETOOLONG
+                                                 : buf[0] != '/')
+    return hk_error_plain(err, EPERM, "process.cwd: `%s` is outside the container's root", cwd);
+  return 0;
+}
+
 static bool is_executable(const char *path, int *e)
 {
   struct stat st;
@@ -95,6 +152,24 @@ static bool is_executable(const char *path, int *e)
   return true;
 }
 
+/* Engines turn these messages into the exit status of `docker run` and
+ * `podman run` by matching runc's (Go's) wording, in lower case: "no such
+ * file or directory" becomes 127, "permission denied" and "is a directory"
+ * 126. */
+static int exec_error(const char *arg0, int e, hk_error_t **err)
+{
+  switch (e) {
+  case ENOENT:
+    return hk_error_plain(err, e, "exec: \"%s\": no such file or directory", arg0);
+  case EACCES:
+    return hk_error_plain(err, e, "exec: \"%s\": permission denied", arg0);
+  case EISDIR:
+    return hk_error_plain(err, e, "exec: \"%s\": is a directory", arg0);
+  default:
+    return hk_error_make(err, e, "exec: \"%s\"", arg0);
+  }
+}
+
 int hk_exec_lookup(const struct hk_process *p, char **path, hk_error_t **err)
 {
   const char *arg0 = p->args.len ? p->args.v[0] : NULL;
@@ -105,7 +180,7 @@ int hk_exec_lookup(const struct hk_process *p, char **path, hk_error_t **err)
     return hk_error_plain(err, EINVAL, "process.args: must name an executable");
   if (strchr(arg0, '/')) {
     if (!is_executable(arg0, &e))
-      return hk_error_make(err, e, "exec: \"%s\"", arg0);
+      return exec_error(arg0, e, err);
     *path = hk_xstrdup(arg0);
     return 0;
   }
@@ -128,6 +203,6 @@ int hk_exec_lookup(const struct hk_process *p, char **path, hk_error_t **err)
     s = end + 1;
   }
   if (e == ENOENT)
-    return hk_error_make(err, 0, "exec: \"%s\": executable file not found in $PATH", arg0);
-  return hk_error_make(err, e, "exec: \"%s\"", arg0);
+    return hk_error_plain(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", arg0);
+  return exec_error(arg0, e, err);
 }

@@ -10,6 +10,7 @@
 
 #include "devices.h"
 #include "log.h"
+#include "lsm.h"
 #include "mounts.h"
 #include "path.h"
 #include "rootfs.h"
@@ -59,6 +60,28 @@ static bool dev_is_fresh(const struct hk_spec *spec)
   return false;
 }
 
+/* mounts[i], with linux.mountLabel added to its options where it applies. */
+static int apply_mount(int rootfd, const struct hk_rootfs_opts *o, const struct hk_mount_ctx *mc,
+                       size_t i, hk_error_t **err)
+{
+  const struct hk_mount *m = &o->spec->mounts[i];
+  int tree = o->idmap_fds ? o->idmap_fds[i] : -1;
+  _cleanup_free_ char *ctx = hk_lsm_mount_option(m, o->spec->linux_.mount_label);
+  _cleanup_free_ char **v = NULL;
+  struct hk_mount labeled;
+
+  if (ctx == NULL)
+    return hk_mount_apply(rootfd, mc, m, i, tree, err);
+  labeled = *m;
+  v = hk_xmalloc0((m->options.len + 2) * sizeof(char *));
+  for (size_t j = 0; j < m->options.len; j++)
+    v[j] = m->options.v[j];
+  v[m->options.len] = ctx;
+  labeled.options.v = v;
+  labeled.options.len = m->options.len + 1;
+  return hk_mount_apply(rootfd, mc, &labeled, i, tree, err);
+}
+
 static int enter_root(int rootfd, const struct hk_rootfs_opts *o, hk_error_t **err)
 {
   if (fchdir(rootfd) < 0)
@@ -88,6 +111,8 @@ int hk_rootfs_setup(const struct hk_rootfs_opts *o, hk_error_t **err)
   const struct hk_spec *spec = o->spec;
   _cleanup_close_ int rootfd = -1;
   unsigned long prop = MS_SLAVE | MS_REC;
+  const struct hk_mount_ctx mc = {
+      .bundle = o->bundle, .in_userns = o->in_userns, .own_cgroupns = o->own_cgroupns};
 
   if (spec->has_linux && spec->linux_.rootfs_propagation &&
       propagation_flags(spec->linux_.rootfs_propagation, &prop, err) < 0)
@@ -97,11 +122,13 @@ int hk_rootfs_setup(const struct hk_rootfs_opts *o, hk_error_t **err)
     return hk_error_make(err, errno, "set propagation of /");
   if (mount(o->rootfs, o->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
     return hk_error_make(err, errno, "bind rootfs `%s`", o->rootfs);
+  if (hk_overlay_mount_rootfs(o->overlay, o->rootfs, err) < 0)
+    return -1;
   rootfd = open(o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return hk_error_make(err, errno, "open rootfs `%s`", o->rootfs);
   for (size_t i = 0; i < spec->mounts_len; i++)
-    if (hk_mount_apply(rootfd, o->bundle, &spec->mounts[i], i, o->in_userns, err) < 0)
+    if (apply_mount(rootfd, o, &mc, i, err) < 0)
       return -1;
   if (hk_devices_setup(rootfd, spec, dev_is_fresh(spec), o->in_userns, err) < 0)
     return -1;
@@ -117,10 +144,12 @@ int hk_rootfs_setup(const struct hk_rootfs_opts *o, hk_error_t **err)
 }
 
 /* Open a path of maskedPaths/readonlyPaths inside the (entered) root; a
- * path the image does not have is not an error: *fd stays -1. */
-static int open_optional(const char *setting, const char *path, int *fd, hk_error_t **err)
+ * path the image does not have is not an error: *fd stays -1.  rootfd is
+ * "/", opened once for all of them (a mount over "/" itself does not
+ * change what "/" opens either). */
+static int open_optional(int rootfd, const char *setting, const char *path, int *fd,
+                         hk_error_t **err)
 {
-  _cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   hk_error_t *e = NULL;
 
   *fd = hk_path_open_in_root(rootfd, path, HK_PATH_NO_CREATE, &e);
@@ -134,13 +163,13 @@ static int open_optional(const char *setting, const char *path, int *fd, hk_erro
   return hk_error_wrap(err, "linux.%s", setting);
 }
 
-static int mask_path(const char *path, hk_error_t **err)
+static int mask_path(int rootfd, const char *path, hk_error_t **err)
 {
   _cleanup_close_ int fd = -1;
   char dp[HK_FD_PATH_MAX];
   struct stat st;
 
-  if (open_optional("maskedPaths", path, &fd, err) < 0 || fd < 0)
+  if (open_optional(rootfd, "maskedPaths", path, &fd, err) < 0 || fd < 0)
     return fd < 0 && !*err ? 0 : -1;
   if (fstat(fd, &st) < 0)
     return hk_error_make(err, errno, "linux.maskedPaths: stat `%s`", path);
@@ -154,19 +183,19 @@ static int mask_path(const char *path, hk_error_t **err)
   return 0;
 }
 
-static int readonly_path(const char *path, hk_error_t **err)
+static int readonly_path(int rootfd, const char *path, hk_error_t **err)
 {
   _cleanup_close_ int fd = -1;
   char dp[HK_FD_PATH_MAX];
 
-  if (open_optional("readonlyPaths", path, &fd, err) < 0 || fd < 0)
+  if (open_optional(rootfd, "readonlyPaths", path, &fd, err) < 0 || fd < 0)
     return fd < 0 && !*err ? 0 : -1;
   hk_fd_path(dp, fd);
   if (mount(dp, dp, NULL, MS_BIND | MS_REC, NULL) < 0)
     return hk_error_make(err, errno, "linux.readonlyPaths: bind `%s`", path);
   /* Reopen: the descriptor still names the directory under the new mount. */
   close(fd);
-  if (open_optional("readonlyPaths", path, &fd, err) < 0 || fd < 0)
+  if (open_optional(rootfd, "readonlyPaths", path, &fd, err) < 0 || fd < 0)
     return -1;
   if (hk_remount_bind(fd, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err) < 0)
     return hk_error_wrap(err, "linux.readonlyPaths: remount `%s` read-only", path);
@@ -177,13 +206,19 @@ int hk_rootfs_finalize(const struct hk_rootfs_opts *o, hk_error_t **err)
 {
   const struct hk_spec *spec = o->spec;
   const struct hk_linux *lx = &spec->linux_;
+  _cleanup_close_ int rootfd = -1;
 
+  if (spec->has_linux && (lx->masked_paths.len || lx->readonly_paths.len)) {
+    rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0)
+      return hk_error_make(err, errno, "open /");
+  }
   if (spec->has_linux) {
     for (size_t i = 0; i < lx->masked_paths.len; i++)
-      if (mask_path(lx->masked_paths.v[i], err) < 0)
+      if (mask_path(rootfd, lx->masked_paths.v[i], err) < 0)
         return -1;
     for (size_t i = 0; i < lx->readonly_paths.len; i++)
-      if (readonly_path(lx->readonly_paths.v[i], err) < 0)
+      if (readonly_path(rootfd, lx->readonly_paths.v[i], err) < 0)
         return -1;
     if (lx->rootfs_propagation) {
       unsigned long prop;

@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "oci-specs/spec.h"
+#include "overlay.h"
 
 struct hk_rootfs_opts {
   const struct hk_spec *spec;
@@ -15,6 +16,9 @@ struct hk_rootfs_opts {
   const char *bundle; /* absolute */
   bool no_pivot;
   bool in_userns;
+  const struct hk_overlay_plan *overlay; /* mounted over rootfs, or NULL */
+  bool own_cgroupns;
+  const int *idmap_fds; /* per config mount, see idmap.h; NULL when none */
   /* Called after the mounts, before entering the root (hooks). */
   int (*before_enter)(void *data, hk_error_t **err);
   void *data;

@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "state.h"
+#include "cgroups.h"
 #include "utils.h"
 
 #define MAX_ID_LEN 1024
@@ -141,7 +142,9 @@ void hk_state_refresh(struct hk_state *s, int dirfd)
 
   if (s->pid > 0 && hk_proc_start_time(s->pid, &st, &pstate) == 0 && st == s->start_time &&
       pstate != 'Z' && pstate != 'X') {
-    if (faccessat(dirfd, HK_EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    if (hk_cgroup_paths_frozen(&s->cgroup_paths))
+      status = "paused";
+    else if (faccessat(dirfd, HK_EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
       status = "created";
     else
       status = "running";

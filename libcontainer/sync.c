@@ -11,6 +11,7 @@
 const char *hk_sync_msg_name(enum hk_sync_msg msg)
 {
   static const char *const names[] = {
+      [HK_SYNC_CGROUP_JOINED] = "CGROUP_JOINED",
       [HK_SYNC_USERMAP_REQUEST] = "USERMAP_REQUEST",
       [HK_SYNC_USERMAP_DONE] = "USERMAP_DONE",
       [HK_SYNC_INIT_PID] = "INIT_PID",
@@ -20,33 +21,48 @@ const char *hk_sync_msg_name(enum hk_sync_msg msg)
       [HK_SYNC_READY] = "READY",
       [HK_SYNC_STATE_SAVED] = "STATE_SAVED",
       [HK_SYNC_ERROR] = "ERROR",
+      [HK_SYNC_SECCOMP_FD] = "SECCOMP_FD",
   };
   if ((unsigned)msg < HK_ARRAY_SIZE(names) && names[msg])
     return names[msg];
   return "unknown";
 }
 
-static int send_msg(int fd, const struct hk_sync_hdr *h, const void *payload, bool creds)
+/* What travels beside a message: nothing, our credentials (INIT_PID) or a
+ * descriptor (SECCOMP_FD). */
+enum ancillary { ANC_NONE, ANC_CREDS, ANC_FD };
+
+static int send_msg(int fd, const struct hk_sync_hdr *h, const void *payload, enum ancillary anc,
+                    int passfd)
 {
-  char cbuf[CMSG_SPACE(sizeof(struct ucred))];
+  union {
+    char creds[CMSG_SPACE(sizeof(struct ucred))];
+    char fd[CMSG_SPACE(sizeof(int))];
+  } cbuf;
   char buf[sizeof(*h) + HK_SYNC_MAX_PAYLOAD];
   struct iovec iov = {.iov_base = buf, .iov_len = sizeof(*h) + h->len};
   struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+  struct cmsghdr *c;
 
   memcpy(buf, h, sizeof(*h));
   if (h->len)
     memcpy(buf + sizeof(*h), payload, h->len);
-  if (creds) {
-    struct ucred uc = {.pid = getpid(), .uid = geteuid(), .gid = getegid()};
-    struct cmsghdr *c;
-    memset(cbuf, 0, sizeof(cbuf));
-    mh.msg_control = cbuf;
-    mh.msg_controllen = sizeof(cbuf);
+  if (anc != ANC_NONE) {
+    memset(&cbuf, 0, sizeof(cbuf));
+    mh.msg_control = &cbuf;
+    mh.msg_controllen = anc == ANC_CREDS ? sizeof(cbuf.creds) : sizeof(cbuf.fd);
     c = CMSG_FIRSTHDR(&mh);
     c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_CREDENTIALS;
-    c->cmsg_len = CMSG_LEN(sizeof(uc));
-    memcpy(CMSG_DATA(c), &uc, sizeof(uc));
+    if (anc == ANC_CREDS) {
+      struct ucred uc = {.pid = getpid(), .uid = geteuid(), .gid = getegid()};
+      c->cmsg_type = SCM_CREDENTIALS;
+      c->cmsg_len = CMSG_LEN(sizeof(uc));
+      memcpy(CMSG_DATA(c), &uc, sizeof(uc));
+    } else {
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN(sizeof(int));
+      memcpy(CMSG_DATA(c), &passfd, sizeof(int));
+    }
   }
   for (;;) {
     if (sendmsg(fd, &mh, MSG_NOSIGNAL) >= 0)
@@ -64,7 +80,7 @@ int hk_sync_send(int fd, enum hk_sync_msg msg, hk_error_t **err)
 int hk_sync_send_code(int fd, enum hk_sync_msg msg, int code, hk_error_t **err)
 {
   struct hk_sync_hdr h = {.type = msg, .code = code};
-  if (send_msg(fd, &h, NULL, false) < 0)
+  if (send_msg(fd, &h, NULL, ANC_NONE, -1) < 0)
     return hk_error_make(err, errno, "sync: send %s", hk_sync_msg_name(msg));
   return 0;
 }
@@ -72,8 +88,16 @@ int hk_sync_send_code(int fd, enum hk_sync_msg msg, int code, hk_error_t **err)
 int hk_sync_send_pid(int fd, hk_error_t **err)
 {
   struct hk_sync_hdr h = {.type = HK_SYNC_INIT_PID};
-  if (send_msg(fd, &h, NULL, true) < 0)
+  if (send_msg(fd, &h, NULL, ANC_CREDS, -1) < 0)
     return hk_error_make(err, errno, "sync: send INIT_PID");
+  return 0;
+}
+
+int hk_sync_send_fd(int fd, enum hk_sync_msg msg, int passfd, hk_error_t **err)
+{
+  struct hk_sync_hdr h = {.type = msg};
+  if (send_msg(fd, &h, NULL, ANC_FD, passfd) < 0)
+    return hk_error_make(err, errno, "sync: send %s", hk_sync_msg_name(msg));
   return 0;
 }
 
@@ -85,20 +109,51 @@ void hk_sync_send_error(int fd, const hk_error_t *e)
 
   h.code = e ? e->code : 0;
   h.len = len > HK_SYNC_MAX_PAYLOAD ? HK_SYNC_MAX_PAYLOAD : len;
-  send_msg(fd, &h, msg, false);
+  send_msg(fd, &h, msg, ANC_NONE, -1);
 }
 
-int hk_sync_expect(int fd, enum hk_sync_msg expected, int *value, hk_error_t **err)
+/* The ancillary data of a received message: the sender's pid when it sent
+ * its credentials, and the first descriptor; any other is closed. */
+static void take_ancillary(struct msghdr *mh, int *pid, int *passfd)
+{
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+    if (c->cmsg_level != SOL_SOCKET)
+      continue;
+    if (c->cmsg_type == SCM_CREDENTIALS && c->cmsg_len >= CMSG_LEN(sizeof(struct ucred))) {
+      struct ucred uc;
+      memcpy(&uc, CMSG_DATA(c), sizeof(uc));
+      *pid = uc.pid;
+    } else if (c->cmsg_type == SCM_RIGHTS) {
+      size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (size_t i = 0; i < n; i++) {
+        int got;
+        memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+        if (*passfd < 0)
+          *passfd = got;
+        else
+          close(got);
+      }
+    }
+  }
+}
+
+static int expect(int fd, enum hk_sync_msg expected, int *value, int *passfd, hk_error_t **err)
 {
   char buf[sizeof(struct hk_sync_hdr) + HK_SYNC_MAX_PAYLOAD + 1];
-  char cbuf[CMSG_SPACE(sizeof(struct ucred))];
+  union {
+    char b[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } cbuf;
   struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf) - 1};
   struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+  _cleanup_close_ int got_fd = -1;
   struct hk_sync_hdr h;
+  int pid = -1;
   ssize_t n;
 
-  if (expected == HK_SYNC_INIT_PID) {
-    mh.msg_control = cbuf;
+  /* Without a control buffer the kernel drops (and closes) descriptors. */
+  if (expected == HK_SYNC_INIT_PID || passfd) {
+    mh.msg_control = &cbuf;
     mh.msg_controllen = sizeof(cbuf);
   }
   do
@@ -106,6 +161,8 @@ int hk_sync_expect(int fd, enum hk_sync_msg expected, int *value, hk_error_t **e
   while (n < 0 && errno == EINTR);
   if (n < 0)
     return hk_error_make(err, errno, "sync: waiting for %s", hk_sync_msg_name(expected));
+  if (mh.msg_control)
+    take_ancillary(&mh, &pid, &got_fd);
   if (n == 0)
     return hk_error_make(err, 0, "container init exited before %s",
                          hk_sync_msg_name(expected));
@@ -122,16 +179,30 @@ int hk_sync_expect(int fd, enum hk_sync_msg expected, int *value, hk_error_t **e
     return hk_error_plain(err, EPROTO, "sync: expected %s, got %s", hk_sync_msg_name(expected),
                          hk_sync_msg_name(h.type));
   if (expected == HK_SYNC_INIT_PID) {
-    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-    struct ucred uc;
-    if (c == NULL || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_CREDENTIALS)
+    if (pid < 0)
       return hk_error_plain(err, EPROTO, "sync: INIT_PID without credentials");
-    memcpy(&uc, CMSG_DATA(c), sizeof(uc));
-    *value = uc.pid;
+    *value = pid;
   } else if (value) {
     *value = h.code;
   }
+  if (passfd) {
+    if (got_fd < 0)
+      return hk_error_plain(err, EPROTO, "sync: %s without a descriptor",
+                            hk_sync_msg_name(expected));
+    *passfd = steal_fd(&got_fd);
+  }
   return 0;
+}
+
+int hk_sync_expect(int fd, enum hk_sync_msg expected, int *value, hk_error_t **err)
+{
+  return expect(fd, expected, value, NULL, err);
+}
+
+int hk_sync_expect_fd(int fd, enum hk_sync_msg expected, int *passfd, hk_error_t **err)
+{
+  *passfd = -1;
+  return expect(fd, expected, NULL, passfd, err);
 }
 
 int hk_sync_wait_exec(int fd, hk_error_t **err)

@@ -4,15 +4,29 @@
  * message is a struct hk_sync_hdr followed by `len` bytes of payload.  The
  * conversation of `create`, in order:
  *
+ *   init   -> parent  CGROUP_JOINED     (when the container has a cgroup)
+ *                                       init has moved itself into it, its
+ *                                       very first step, so nothing it forks
+ *                                       or allocates is left outside.  The
+ *                                       parent reads it before anything init
+ *                                       asks, but (unstaged) sends CONFIGURED
+ *                                       first so init need not wait; or,
+ *   parent -> init    CGROUP_JOINED     when init was cloned into a new user
+ *                                       namespace (no rights on the host's
+ *                                       cgroupfs), the parent has moved it,
+ *                                       and init waits for this first
  *   init   -> parent  USERMAP_REQUEST   init has a new user namespace and
  *                                       waits for uid_map/gid_map
  *   parent -> init    USERMAP_DONE      the maps are written
- *   init   -> parent  INIT_PID          (only when init had to fork to
- *                                       enter a new PID/time namespace) the
- *                                       real init announces itself; its pid
+ *   init   -> parent  INIT_PID          (only when init joins or unshares
+ *                                       namespaces itself, "staged") its
+ *                                       namespaces exist; when it had to fork
+ *                                       to enter a new PID/time namespace,
+ *                                       the real init sends it.  The pid
  *                                       travels in SCM_CREDENTIALS so the
  *                                       kernel translates it
- *   parent -> init    CONFIGURED        the parent has set up what it owns;
+ *   parent -> init    CONFIGURED        the parent has set up what it owns
+ *                                       (linux.netDevices moved in);
  *                                       init may build the container.  `code`
  *                                       is init's pid as the host sees it
  *                                       (for the state given to hooks)
@@ -21,10 +35,20 @@
  *                                       not yet entered: run those hooks
  *   parent -> init    CREATE_HOOKS_DONE they succeeded; init runs the
  *                                       createContainer hooks and goes on
+ *   init   -> parent  SECCOMP_FD        (only when linux.seccomp has an
+ *                                       SCMP_ACT_NOTIFY rule) init loaded the
+ *                                       filter; the listener descriptor
+ *                                       travels in SCM_RIGHTS.  The parent
+ *                                       hands it to listenerPath; init does
+ *                                       not wait for that, it goes on
  *   init   -> parent  READY             init is set up
  *   parent -> init    STATE_SAVED       state.json is written; init stops
  *                                       watching for the parent's death and
  *                                       blocks on the exec fifo until `start`
+ *
+ * `exec` uses the same messages between husk and the process it starts:
+ * INIT_PID (always, the process is in the container's PID namespace), then
+ * SECCOMP_FD when the filter notifies, then the socket closes on execve.
  *
  * Either side may send ERROR instead (payload: the message; `code`: errno),
  * after which the other side gives up.  A closed socket without READY means
@@ -39,7 +63,8 @@
 #include "error.h"
 
 enum hk_sync_msg {
-  HK_SYNC_USERMAP_REQUEST = 1,
+  HK_SYNC_CGROUP_JOINED = 1,
+  HK_SYNC_USERMAP_REQUEST,
   HK_SYNC_USERMAP_DONE,
   HK_SYNC_INIT_PID,
   HK_SYNC_CONFIGURED,
@@ -48,6 +73,7 @@ enum hk_sync_msg {
   HK_SYNC_READY,
   HK_SYNC_STATE_SAVED,
   HK_SYNC_ERROR,
+  HK_SYNC_SECCOMP_FD,
 };
 
 struct hk_sync_hdr {
@@ -63,6 +89,14 @@ int hk_sync_send_code(int fd, enum hk_sync_msg msg, int code, hk_error_t **err);
 
 /* Send our own pid with SCM_CREDENTIALS (INIT_PID). */
 int hk_sync_send_pid(int fd, hk_error_t **err);
+
+/* Send `msg` with one descriptor, `passfd`, in SCM_RIGHTS (SECCOMP_FD).
+ * Only sendmsg(2) is called, as the seccomp filter may already apply. */
+int hk_sync_send_fd(int fd, enum hk_sync_msg msg, int passfd, hk_error_t **err);
+
+/* Wait for `expected` carrying one descriptor; *passfd receives it
+ * (close-on-exec).  Errors as for hk_sync_expect. */
+int hk_sync_expect_fd(int fd, enum hk_sync_msg expected, int *passfd, hk_error_t **err);
 
 /* Report an error to the other side: best effort, never fails. */
 void hk_sync_send_error(int fd, const hk_error_t *e);

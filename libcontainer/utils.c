@@ -155,7 +155,7 @@ int hk_write_file_atomic(int dirfd, const char *name, const char *data, size_t l
   fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
   if (fd < 0)
     return hk_error_make(err, errno, "create `%s`", tmp);
-  if (hk_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+  if (hk_write_all(fd, data, len) < 0) {
     int e = errno;
     unlinkat(dirfd, tmp, 0);
     return hk_error_make(err, e, "write `%s`", tmp);

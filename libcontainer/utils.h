@@ -76,8 +76,11 @@ int hk_read_file(const char *path, size_t max_size, char **out, size_t *len, hk_
 int hk_read_fd(int fd, const char *name, size_t max_size, char **out, size_t *len,
                hk_error_t **err);
 
-/* Write data to dir/name atomically: a temporary file in dir, fsync'd, then
- * renamed over name. */
+/* Write data to dir/name atomically: a temporary file in dir renamed over
+ * name, so a reader sees the old content or the new, never a part.  No
+ * fsync: what husk keeps this way (state.json and the records next to it)
+ * describes processes that a crash of the machine ends anyway, and
+ * fsync cost milliseconds per create on a busy disk. */
 int hk_write_file_atomic(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
                          hk_error_t **err);
 

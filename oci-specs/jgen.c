@@ -155,3 +155,26 @@ void hk_jgen_array_close(hk_jgen g)
 {
   check(g, yajl_gen_array_close(g->g));
 }
+
+void hk_jgen_uint(hk_jgen g, uint64_t value)
+{
+  char buf[32];
+  int n = snprintf(buf, sizeof(buf), "%" PRIu64, value);
+
+  check(g, yajl_gen_number(g->g, buf, n));
+}
+
+void hk_jgen_int(hk_jgen g, int64_t value)
+{
+  check(g, yajl_gen_integer(g->g, value));
+}
+
+void hk_jgen_null(hk_jgen g)
+{
+  check(g, yajl_gen_null(g->g));
+}
+
+void hk_jgen_number(hk_jgen g, const char *digits)
+{
+  check(g, yajl_gen_number(g->g, digits, strlen(digits)));
+}

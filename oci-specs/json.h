@@ -108,5 +108,11 @@ void hk_jgen_map_open(hk_jgen g);
 void hk_jgen_map_close(hk_jgen g);
 void hk_jgen_array_open(hk_jgen g);
 void hk_jgen_array_close(hk_jgen g);
+/* Values without a key (array elements, or after hk_jgen_key). */
+void hk_jgen_uint(hk_jgen g, uint64_t value);
+void hk_jgen_int(hk_jgen g, int64_t value);
+void hk_jgen_null(hk_jgen g);
+/* A number given as text: the caller checks it is one. */
+void hk_jgen_number(hk_jgen g, const char *digits);
 
 #endif

@@ -388,9 +388,11 @@ struct hk_state {
   char *rootfs;        /* absolute rootfs path */
   char *owner;         /* user name or uid of the creator */
   char *cgroup_path;   /* as resolved at create */
+  struct hk_kv_list cgroup_paths; /* hierarchy -> directory */
   bool systemd_cgroup;
   bool rootless;
   char *config_path; /* copy of the config used at create (for hooks) */
+  bool no_late_hooks; /* that config has no poststart/poststop hooks */
 };
 
 /* ---- reading ---- */
@@ -427,6 +429,14 @@ int hk_state_to_json(const struct hk_state *s, bool private_fields, bool pretty,
 /* An array of state objects, for `husk list --format json`. */
 int hk_state_list_to_json(struct hk_state *const *states, size_t n, char **out, size_t *len,
                           hk_error_t **err);
+
+/* The container process state that a seccomp agent receives at
+ * linux.seccomp.listenerPath (config-linux.md): the names of the descriptors
+ * sent with SCM_RIGHTS, in order, the pid of the process that loaded the
+ * filter, listenerMetadata (NULL: left out) and the container's state. */
+int hk_process_state_to_json(const char *const *fds, int pid, const char *metadata,
+                             const struct hk_state *state, char **out, size_t *len,
+                             hk_error_t **err);
 
 /* The default config.json that `husk spec` writes (like runc's), rootless or
  * not, pretty-printed. */

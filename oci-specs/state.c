@@ -1,5 +1,6 @@
 /* The container state: what `husk state` and `husk list --format json`
- * print, and the state.json that husk keeps in <root>/<id>/.
+ * print, and the state.json that husk keeps in <root>/<id>/; and the
+ * container process state that wraps it for a seccomp agent.
  *
  * Public keys, in runc's order: ociVersion, id, pid, status, bundle, rootfs,
  * created, owner, and annotations when there are any.
@@ -8,9 +9,15 @@
  *   startTime      integer  init's start time (/proc/PID/stat field 22),
  *                           to notice a recycled pid
  *   cgroupPath     string   the cgroup as resolved at create
+ *   cgroupPaths    object   each hierarchy's directory of the container's
+ *                           cgroup: {"memory": "/sys/fs/cgroup/memory/x",
+ *                           "unified": "/sys/fs/cgroup/unified/x", ...}
  *   systemdCgroup  boolean  the cgroup is managed through systemd
  *   rootless       boolean  created without root privileges
  *   configPath     string   the copy of config.json used at create
+ *   noLateHooks    boolean  (only when true) that config has no poststart
+ *                           or poststop hooks: start and delete need not
+ *                           read it
  */
 #include "config.h"
 
@@ -36,9 +43,11 @@ static int read_state(struct hk_jctx *c, hk_jval root, struct hk_state *s)
       hk_json_kv(c, root, "annotations", &s->annotations) < 0 ||
       hk_json_u64(c, root, "startTime", &s->start_time, NULL) < 0 ||
       hk_json_string(c, root, "cgroupPath", &s->cgroup_path) < 0 ||
+      hk_json_kv(c, root, "cgroupPaths", &s->cgroup_paths) < 0 ||
       hk_json_bool(c, root, "systemdCgroup", &s->systemd_cgroup, NULL) < 0 ||
       hk_json_bool(c, root, "rootless", &s->rootless, NULL) < 0 ||
-      hk_json_string(c, root, "configPath", &s->config_path) < 0)
+      hk_json_string(c, root, "configPath", &s->config_path) < 0 ||
+      hk_json_bool(c, root, "noLateHooks", &s->no_late_hooks, NULL) < 0)
     return -1;
   s->pid = (int)pid;
   return 0;
@@ -79,6 +88,7 @@ void hk_state_free(struct hk_state *s)
   free(s->rootfs);
   free(s->owner);
   free(s->cgroup_path);
+  hk_json_kv_clear(&s->cgroup_paths);
   free(s->config_path);
   free(s);
 }
@@ -104,10 +114,14 @@ static void write_state(hk_jgen g, const struct hk_state *s, bool private_fields
     hk_jgen_key_uint(g, "startTime", s->start_time);
     if (s->cgroup_path)
       hk_jgen_key_str(g, "cgroupPath", s->cgroup_path);
+    if (s->cgroup_paths.len > 0)
+      hk_jgen_key_kv(g, "cgroupPaths", &s->cgroup_paths);
     hk_jgen_key_bool(g, "systemdCgroup", s->systemd_cgroup);
     hk_jgen_key_bool(g, "rootless", s->rootless);
     if (s->config_path)
       hk_jgen_key_str(g, "configPath", s->config_path);
+    if (s->no_late_hooks)
+      hk_jgen_key_bool(g, "noLateHooks", true);
   }
   hk_jgen_map_close(g);
 }
@@ -131,4 +145,22 @@ int hk_state_list_to_json(struct hk_state *const *states, size_t n, char **out, 
     write_state(g, states[i], false);
   hk_jgen_array_close(g);
   return hk_jgen_finish(g, "container list", out, len, err);
+}
+
+int hk_process_state_to_json(const char *const *fds, int pid, const char *metadata,
+                             const struct hk_state *state, char **out, size_t *len,
+                             hk_error_t **err)
+{
+  hk_jgen g = hk_jgen_new(NULL);
+
+  hk_jgen_map_open(g);
+  hk_jgen_key_str(g, "ociVersion", HK_OCI_VERSION);
+  hk_jgen_key_strv(g, "fds", fds);
+  hk_jgen_key_int(g, "pid", pid);
+  if (metadata)
+    hk_jgen_key_str(g, "metadata", metadata);
+  hk_jgen_key(g, "state");
+  write_state(g, state, false);
+  hk_jgen_map_close(g);
+  return hk_jgen_finish(g, "container process state", out, len, err);
 }

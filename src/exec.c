@@ -13,7 +13,8 @@ static const char usage[] =
     "Usage: husk exec [OPTIONS] ID [COMMAND [ARGS...]]\n"
     "\n"
     "Run a new process in a running container.  In the foreground husk\n"
-    "forwards signals to it and exits with its status.\n"
+    "forwards signals to it and exits with its status.  With --process, the\n"
+    "other flags change the process read from FILE.\n"
     "\n"
     "Options:\n"
     "  -p, --process FILE        the process as a process.json (\"-\": stdin)\n"
@@ -23,12 +24,14 @@ static const char usage[] =
     "  -g, --additional-gids G   an additional group (repeatable)\n"
     "  -c, --cap CAP             add a capability to every set (repeatable)\n"
     "  --no-new-privs            set no_new_privs\n"
-    "  -t, --tty                 allocate a terminal (needs --console-socket)\n"
+    "  -t, --tty                 allocate a terminal; without --console-socket husk\n"
+    "                            relays it to its own stdin and stdout\n"
     "  --console-socket SOCKET   send the terminal's master fd to this unix socket\n"
     "  -d, --detach              return once the process runs\n"
     "  --pid-file FILE           write the process's PID to FILE\n"
     "  --preserve-fds N          pass N file descriptors after stdio to the process\n"
-    "  --process-label L, --apparmor P  accepted; LSM labels are not applied yet\n"
+    "  --process-label L         SELinux label of the process\n"
+    "  --apparmor P              AppArmor profile of the process\n"
     "  -h, --help                print this help\n";
 
 enum { OPT_CWD = 256, OPT_NNP, OPT_CONSOLE, OPT_PID_FILE, OPT_PRESERVE, OPT_LABEL, OPT_APPARMOR };
@@ -146,7 +149,10 @@ int husk_cmd_exec(struct husk_global *g, int argc, char **argv)
       break;
     }
     case OPT_LABEL:
+      o.process_label = optarg;
+      break;
     case OPT_APPARMOR:
+      o.apparmor = optarg;
       break;
     case 'h':
       fputs(usage, stdout);

@@ -5,6 +5,8 @@
 #include <stdio.h>
 
 #include "husk.h"
+#include "libcontainer/seccomp.h"
+#include "libcontainer/overlay.h"
 #include "libcontainer/utils.h"
 #include "oci-specs/spec.h"
 
@@ -22,7 +24,9 @@ static const char *const mount_options[] = {
     "noexec",     "nomand",      "norelatime", "nostrictatime", "nosuid", "private",
     "rbind",      "relatime",    "remount",  "ro",         "rprivate",  "rshared",
     "rslave",     "runbindable", "rw",       "shared",     "silent",    "slave",
-    "strictatime", "suid",       "sync",     "unbindable", NULL};
+    "strictatime", "suid",       "sync",     "unbindable",
+    "idmap",      "ridmap", /* idmapped bind mounts, see libcontainer/idmap.h */
+    NULL};
 
 static const char *const capabilities[] = {
     "CAP_CHOWN",           "CAP_DAC_OVERRIDE",   "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
@@ -43,6 +47,10 @@ static const char *const hooks[] = {"prestart",       "createRuntime", "createCo
 
 static const char *const none[] = {NULL};
 
+/* husk's own annotations change where the container writes on the host:
+ * an engine should only pass them from users it trusts. */
+static const char *const unsafe_annotations[] = {"run.husk.rootfs.", NULL};
+
 int husk_cmd_features(struct husk_global *g, int argc, char **argv)
 {
   struct hk_features f = {
@@ -52,20 +60,29 @@ int husk_cmd_features(struct husk_global *g, int argc, char **argv)
       .mount_options = mount_options,
       .namespaces = namespaces,
       .capabilities = capabilities,
-      .seccomp_actions = none,
-      .seccomp_operators = none,
-      .seccomp_archs = none,
-      .seccomp_known_flags = none,
-      .seccomp_supported_flags = none,
+      /* Implemented (libcontainer/lsm.c).  As the spec says, this is not
+       * about the host: there, a label for an LSM it lacks is an error. */
+      .apparmor_enabled = true,
+      .selinux_enabled = true,
       .memory_policy_modes = none,
       .memory_policy_flags = none,
-      .potentially_unsafe_config_annotations = none,
+      .net_devices_enabled = true,
+      .mount_extensions_idmap_enabled = true,
+      .potentially_unsafe_config_annotations = unsafe_annotations,
+  };
+  const char *overlay = hk_overlay_supported() ? "true" : "false";
+  struct hk_kv annotations[] = {
+      {(char *)HK_ANNOTATION_LAYERS, (char *)overlay},
+      {(char *)HK_ANNOTATION_OVERLAY, (char *)overlay},
   };
   hk_error_t *err = NULL;
   _cleanup_free_ char *json = NULL;
   size_t len;
 
   (void)g;
+  hk_seccomp_features(&f);
+  f.annotations.items = annotations;
+  f.annotations.len = HK_ARRAY_SIZE(annotations);
   if (argc > 1) {
     if (argv[1][0] == '-' && (argv[1][1] == 'h' || argv[1][2] == 'h')) {
       fputs(usage, stdout);

@@ -15,6 +15,7 @@ struct husk_global {
   const char *log_format;
   bool debug;
   bool systemd_cgroup;
+  bool no_cgroup; /* --cgroup-manager disabled */
   const char *rootless; /* true, false, auto */
 };
 
@@ -47,6 +48,11 @@ int husk_cmd_delete(struct husk_global *g, int argc, char **argv);
 int husk_cmd_list(struct husk_global *g, int argc, char **argv);
 int husk_cmd_spec(struct husk_global *g, int argc, char **argv);
 int husk_cmd_features(struct husk_global *g, int argc, char **argv);
+int husk_cmd_update(struct husk_global *g, int argc, char **argv);
+int husk_cmd_pause(struct husk_global *g, int argc, char **argv);
+int husk_cmd_resume(struct husk_global *g, int argc, char **argv);
+int husk_cmd_ps(struct husk_global *g, int argc, char **argv);
+int husk_cmd_events(struct husk_global *g, int argc, char **argv);
 
 /* Print text to stdout entirely; false on a write error. */
 bool husk_print(const char *s, size_t len);

@@ -12,6 +12,7 @@
 #include "husk.h"
 #include "libcontainer/container.h"
 #include "libcontainer/log.h"
+#include "libcontainer/selfexe.h"
 #include "libcontainer/utils.h"
 #include "oci-specs/spec.h"
 
@@ -23,6 +24,11 @@ static const struct husk_command commands[] = {
     {"state", "print the state of a container", husk_cmd_state},
     {"kill", "send a signal to a container's init", husk_cmd_kill},
     {"delete", "delete a container and what it holds", husk_cmd_delete},
+    {"pause", "freeze every process of a container", husk_cmd_pause},
+    {"resume", "thaw a paused container", husk_cmd_resume},
+    {"update", "change the resources of a running container", husk_cmd_update},
+    {"ps", "list the processes of a container", husk_cmd_ps},
+    {"events", "print a container's resource usage and OOM events", husk_cmd_events},
     {"list", "list containers", husk_cmd_list},
     {"spec", "write a default config.json", husk_cmd_spec},
     {"features", "print what this husk supports (JSON)", husk_cmd_features},
@@ -39,11 +45,20 @@ static const char usage_head[] =
     "  --log-format text|json     format of log lines (default text)\n"
     "  --debug                    log debug lines\n"
     "  --systemd-cgroup           manage cgroups through systemd\n"
+    "  --cgroup-manager cgroupfs|systemd|disabled\n"
+    "                             cgroup manager (disabled: no cgroup at all)\n"
     "  --rootless true|false|auto rootless mode (default auto)\n"
     "  -v, --version              print the version\n"
     "  -h, --help                 print this help\n"
     "\n"
     "Commands:\n";
+
+/* The commands that spawn or join a container first re-execute husk from a
+ * sealed copy of itself (libcontainer/selfexe.h, CVE-2019-5736). */
+static bool needs_sealed_exe(const char *cmd)
+{
+  return strcmp(cmd, "create") == 0 || strcmp(cmd, "run") == 0 || strcmp(cmd, "exec") == 0;
+}
 
 static void print_usage(FILE *f)
 {
@@ -128,7 +143,29 @@ static int open_log(struct husk_global *g)
   return 0;
 }
 
-enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_ROOTLESS, OPT_CRIU };
+enum {
+  OPT_ROOT = 256,
+  OPT_LOG,
+  OPT_LOG_FORMAT,
+  OPT_DEBUG,
+  OPT_SYSTEMD,
+  OPT_CGROUP_MANAGER,
+  OPT_ROOTLESS,
+  OPT_CRIU
+};
+
+/* crun's --cgroup-manager, which Podman passes (as "disabled") to the
+ * runtimes listed in runtime_supports_nocgroup for --cgroups=disabled. */
+static int cgroup_manager(struct husk_global *g, const char *v)
+{
+  g->systemd_cgroup = strcmp(v, "systemd") == 0;
+  g->no_cgroup = strcmp(v, "disabled") == 0;
+  if (g->systemd_cgroup || g->no_cgroup || strcmp(v, "cgroupfs") == 0)
+    return 0;
+  fprintf(stderr, "husk: --cgroup-manager: expected cgroupfs, systemd or disabled, got \"%s\"\n",
+          v);
+  return -1;
+}
 
 int main(int argc, char **argv)
 {
@@ -138,6 +175,7 @@ int main(int argc, char **argv)
       {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
       {"debug", no_argument, NULL, OPT_DEBUG},
       {"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD},
+      {"cgroup-manager", required_argument, NULL, OPT_CGROUP_MANAGER},
       {"rootless", required_argument, NULL, OPT_ROOTLESS},
       {"criu", required_argument, NULL, OPT_CRIU},
       {"version", no_argument, NULL, 'v'},
@@ -145,6 +183,7 @@ int main(int argc, char **argv)
       {0},
   };
   struct husk_global g = {.root = HK_DEFAULT_ROOT};
+  char **orig_argv = argv;
   int c;
 
   opterr = 0;
@@ -164,6 +203,10 @@ int main(int argc, char **argv)
       break;
     case OPT_SYSTEMD:
       g.systemd_cgroup = true;
+      break;
+    case OPT_CGROUP_MANAGER:
+      if (cgroup_manager(&g, optarg) < 0)
+        return 1;
       break;
     case OPT_ROOTLESS:
       if (strcmp(optarg, "true") && strcmp(optarg, "false") && strcmp(optarg, "auto")) {
@@ -196,6 +239,9 @@ int main(int argc, char **argv)
   }
   for (size_t i = 0; i < HK_ARRAY_SIZE(commands); i++) {
     if (strcmp(argv[optind], commands[i].name) == 0) {
+      hk_error_t *err = NULL;
+      if (needs_sealed_exe(commands[i].name) && hk_selfexe_ensure_sealed(orig_argv, &err) < 0)
+        return husk_fail(err);
       optind++;
       /* Each command parses argv[optind-1 ..] with its own getopt run. */
       argv += optind - 1;

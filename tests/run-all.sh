@@ -1,7 +1,8 @@
 #!/bin/bash
 # The whole test suite: build, unit tests, bats against the normal build,
-# the cgroup bats files in a pure cgroup v2 guest (tests/vm/run.sh), bats
-# against an ASan+UBSan build, then the fuzzers for a minute.
+# Podman and Docker running the normal build (tests/engines), the cgroup
+# bats files in a pure cgroup v2 guest (tests/vm/run.sh), bats against an
+# ASan+UBSan build, then the fuzzers for a minute.
 #
 #   tests/run-all.sh            (as root, from anywhere in the tree)
 #
@@ -13,8 +14,8 @@
 #
 # Environment: HUSK_WORKDIR (scratch dir, default a new one under /tmp,
 # removed at the end unless KEEP_WORKDIR=1), FUZZ_SECONDS (default 60),
-# SKIP_ASAN=1, SKIP_FUZZ=1, SKIP_VM=1, BATS_FLAGS (extra bats options);
-# tests/vm/run.sh reads its own HUSK_VM_* settings.
+# SKIP_ENGINES=1, SKIP_VM=1, SKIP_ASAN=1, SKIP_FUZZ=1, BATS_FLAGS (extra bats
+# options); tests/vm/run.sh reads its own HUSK_VM_* settings.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -150,6 +151,13 @@ bats_suite() {
 		timeout -k 10 900 bats --tap ${BATS_FLAGS:-} "$src/tests/integration"
 }
 
+# Podman and Docker from Debian with husk as their runtime; each file sets
+# its engine up once and tears it down (about a minute and a half here).
+bats_engines() {
+	HUSK=$work/build/husk BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-300} \
+		timeout -k 10 900 bats --tap ${BATS_FLAGS:-} "$src/tests/engines"
+}
+
 # The pure cgroup v2 lane: tests/vm/run.sh picks the files (the cgroup ones)
 # and boots one guest for all of them.  Its status 77 is a skip (no QEMU, no
 # kernel package), with the reason on a "1..0 # SKIP" line.
@@ -192,6 +200,11 @@ fi
 if step "build (normal)" build build; then
 	unit_tests
 	run_tap "integration tests (normal build)" bats_suite "$work/build/husk"
+	if [ "${SKIP_ENGINES:-0}" = 1 ]; then
+		note skip "engine tests (SKIP_ENGINES=1)"
+	else
+		run_tap "engine tests: Podman and Docker (normal build)" bats_engines
+	fi
 	if [ "${SKIP_VM:-0}" = 1 ]; then
 		note skip "bats (pure cgroup v2 guest) (SKIP_VM=1)"
 	else

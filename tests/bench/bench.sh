@@ -40,14 +40,19 @@
 #   (unshare -fpmuinC[T] chroot ROOTFS /bin/true) in the same rounds; (2)
 #   create, start, wait for the init to exit (polling /proc/PID), delete; (3)
 #   exec /bin/true into a running container -- "n/a (not implemented)" for a
-#   husk whose --help lists no exec command; (4) peak RSS of `run`; (5) the
-#   smallest linux.resources.memory.limit with which `run /bin/true` works,
-#   bisected to a page -- a runtime for which one page already works does not
-#   enforce the limit, for husk "n/a (cgroups not implemented)"; (6) BENCH_CONC
+#   husk whose --help lists no exec command; (4) peak RSS of `run`, and
+#   its CPU time (perf stat task-clock of the whole process tree, when perf
+#   works: steadier than wall time on a shared machine); (5) the
+#   smallest linux.resources.memory.limit (memory.swap set to the same value,
+#   so nothing escapes into swap) with which BENCH_MEMTRIALS runs of
+#   `run /bin/true` in a row succeed, bisected between 64 KiB and 16 MiB to
+#   16 KiB; each runtime makes its own cgroup (on a hybrid host: the v1 memory
+#   controller, for crun too, as it sees a v1 host here) -- a runtime for
+#   which 64 KiB works does not enforce the limit; (6) BENCH_CONC
 #   concurrent `run -d` (sleep), time until all run, then `delete --force` of
 #   all, then a leak check (state entries, container processes, processes
-#   naming the runtime's --root, mounts in this namespace, cgroup directories);
-#   (7) file size (as installed and stripped), `size` text, ldd libraries.
+#   naming the runtime's --root, mounts in this namespace, cgroup directories),
+#   BENCH_CONC_ROUNDS rounds in rotated order, medians; (7) file size (as installed and stripped), `size` text, ldd libraries.
 # * Exit status: 0, or 1 when any command failed (listed under FAILURES, the
 #   report is printed anyway).
 #
@@ -57,7 +62,10 @@
 #   BENCH_CYCLE=20   section 2: create/start/wait/delete rounds
 #   BENCH_EXEC=20    section 3: exec rounds
 #   BENCH_RSS=10     section 4: peak RSS rounds
+#   BENCH_CPU=20     section 4: CPU time rounds (needs perf; skipped without)
 #   BENCH_CONC=50    section 6: containers started concurrently
+#   BENCH_CONC_ROUNDS=3  section 6: rounds (runtimes in rotated order)
+#   BENCH_MEMTRIALS=3  section 5: runs that must all succeed for a limit to count
 #   BENCH_NO_INSTALL=1  do not apt-get install missing crun/runc/time
 #   TMPDIR           where the temporary directory goes (default /tmp)
 set -euo pipefail
@@ -91,7 +99,10 @@ CYCLE=${BENCH_CYCLE:-20}
 EXECN=${BENCH_EXEC:-20}
 RSSN=${BENCH_RSS:-10}
 CONC=${BENCH_CONC:-50}
-for v in N CYCLE EXECN RSSN CONC; do
+MEMTRIALS=${BENCH_MEMTRIALS:-3}
+CONCR=${BENCH_CONC_ROUNDS:-3}
+CPUN=${BENCH_CPU:-20}
+for v in N CYCLE EXECN RSSN CONC MEMTRIALS CONCR CPUN; do
 	case "${!v}" in '' | *[!0-9]* | 0) die "$v must be a positive integer" ;; esac
 done
 
@@ -114,7 +125,7 @@ if [ -z "${HUSK_BENCH_INNER:-}" ]; then
 	done
 	[ "${BASH_VERSINFO[0]}" -ge 5 ] || die "needs bash >= 5 (EPOCHREALTIME)"
 	BENCH_CMDLINE=$(printf '%q ' "$0" "${ORIG_ARGS[@]}")
-	for v in HUSK BENCH_N BENCH_CYCLE BENCH_EXEC BENCH_RSS BENCH_CONC; do
+	for v in HUSK BENCH_N BENCH_CYCLE BENCH_EXEC BENCH_RSS BENCH_CONC BENCH_MEMTRIALS BENCH_CONC_ROUNDS BENCH_CPU; do
 		[ -z "${!v:-}" ] || BENCH_CMDLINE="$v=$(printf '%q' "${!v}") $BENCH_CMDLINE"
 	done
 	export BENCH_CMDLINE HUSK
@@ -278,7 +289,7 @@ HDR=$WORK/header
 	echo "crun:    ${BIN[crun]} ($(crun --version | head -n1))"
 	echo "runc:    ${BIN[runc]} ($(runc --version | head -n1))"
 	echo "setup:   one private mount+PID namespace for all runtimes; $CG_NOTE; --root per runtime, no --systemd-cgroup"
-	echo "rounds:  run=$N cycle=$CYCLE exec=$EXECN rss=$RSSN concurrent=$CONC; runtimes interleaved per round; medians"
+	echo "rounds:  run=$N cycle=$CYCLE exec=$EXECN rss=$RSSN cpu=$CPUN concurrent=${CONC}x$CONCR memtrials=$MEMTRIALS; runtimes interleaved per round; medians"
 	echo "floor:   ${FLOOR[*]}"
 } >"$HDR"
 cat "$HDR"
@@ -405,37 +416,72 @@ for ((i = 0; i < RSSN; i++)); do
 	done
 done
 
+# CPU time: user+system of the whole process tree (the runtime, its init,
+# /bin/true), as perf stat's task-clock counts it.  It hardly depends on
+# what else the machine runs, unlike wall time on a shared host.
+HAVE_PERF=no
+if command -v perf >/dev/null && perf stat -x, -e task-clock -o /dev/null true 2>/dev/null; then
+	HAVE_PERF=yes
+	say "4/8 CPU time (task-clock) of run, $CPUN rounds"
+	logmark "section 4 cpu"
+	for ((i = 0; i < CPUN; i++)); do
+		rotate "$i" "${ALL1[@]}"
+		for r in "${ORDER[@]}"; do
+			if [ "$r" = floor ]; then
+				cmd=("${FLOOR[@]}")
+			else
+				newid "$r" cpu
+				cmd=("${BIN[$r]}" --root "$WORK/state-$r" run --bundle "$WORK/b-true" "$ID")
+			fi
+			if perf stat -x, -e task-clock -o "$WORK/cpu" -- "${cmd[@]}" </dev/null >>"$LOG" 2>&1; then
+				rec cpu "$r" "$(awk -F, '$3 == "task-clock" { printf "%.0f\n", $1 * 1000 }' "$WORK/cpu")"
+			else
+				fail cpu "$r" "run failed under perf stat"
+				[ "$r" = floor ] || rt "$r" delete --force "$ID" </dev/null >/dev/null 2>&1 || true
+			fi
+		done
+	done
+fi
+
 # ------------------------------------- 5: smallest memory limit that works
 say "5/8 smallest linux.resources.memory.limit for run /bin/true (bisection)"
 logmark "section 5"
-PAGE=4096
-MEMHI=$((256 * 1024 * 1024))
-# memtry RUNTIME BYTES: does `run /bin/true` succeed with that limit?
+# Limits are multiples of MEMSTEP between MEMLO and MEMHI; memory.swap is
+# set to the same value (memory+swap = memory: no escape into swap).  A
+# limit "works" when MEMTRIALS runs in a row succeed with it.
+MEMSTEP=$((16 * 1024))
+MEMLO=$((64 * 1024))
+MEMHI=$((16 * 1024 * 1024))
+# memtry RUNTIME BYTES: do MEMTRIALS `run /bin/true` succeed with that limit?
 memtry() {
-	bundle "mem-$1" ".process.args = [\"/bin/true\"] | .linux.resources.memory = {limit: $2}"
-	newid "$1" mem
-	# Own log: runs that fail for lack of memory are expected here.
-	if rt "$1" run --bundle "$WORK/b-mem-$1" "$ID" </dev/null >>"$WORK/mem.log" 2>&1; then
-		return 0
-	fi
-	rt "$1" delete --force "$ID" </dev/null >/dev/null 2>&1 || true
-	return 1
+	local t
+	bundle "mem-$1" ".process.args = [\"/bin/true\"] | .linux.resources.memory = {limit: $2, swap: $2}"
+	for ((t = 0; t < MEMTRIALS; t++)); do
+		newid "$1" mem
+		# Own log: runs that fail for lack of memory are expected here.
+		echo "=== $1 limit $2 trial $t" >>"$WORK/mem.log"
+		if ! rt "$1" run --bundle "$WORK/b-mem-$1" "$ID" </dev/null >>"$WORK/mem.log" 2>&1; then
+			rt "$1" delete --force "$ID" </dev/null >/dev/null 2>&1 || true
+			return 1
+		fi
+	done
+	return 0
 }
 declare -A LO HI MEMRES
 BIS=()
 for r in "${RTS[@]}"; do
-	if memtry "$r" "$PAGE"; then
-		# One page is not enough for any runtime that enforces the limit.
-		if [ "$r" = husk ]; then MEMRES[$r]="n/a (cgroups not implemented)"; else MEMRES[$r]="n/a (limit not enforced)"; fi
-	elif ! memtry "$r" "$MEMHI"; then
+	if ! memtry "$r" "$MEMHI"; then
 		MEMRES[$r]="> $((MEMHI >> 20)) MiB"
 		fail memlimit "$r" "run fails even with a $((MEMHI >> 20)) MiB limit"
+	elif memtry "$r" "$MEMLO"; then
+		# No runtime starts a container in 64 KiB: the limit is not applied.
+		MEMRES[$r]="n/a (limit not enforced)"
 	else
-		LO[$r]=1 HI[$r]=$((MEMHI / PAGE))
+		LO[$r]=$((MEMLO / MEMSTEP)) HI[$r]=$((MEMHI / MEMSTEP))
 		BIS+=("$r")
 	fi
 done
-# Bisect in pages, one step for every runtime per round (interleaved).
+# Bisect in steps, one probe for every runtime per round (interleaved).
 step=0
 while :; do
 	active=()
@@ -446,95 +492,96 @@ while :; do
 	rotate "$step" "${active[@]}"
 	for r in "${ORDER[@]}"; do
 		mid=$(((LO[$r] + HI[$r]) / 2))
-		if memtry "$r" $((mid * PAGE)); then HI[$r]=$mid; else LO[$r]=$mid; fi
+		if memtry "$r" $((mid * MEMSTEP)); then HI[$r]=$mid; else LO[$r]=$mid; fi
 	done
 	step=$((step + 1))
 done
 for r in "${BIS[@]}"; do
-	MEMRES[$r]=$((HI[$r] * PAGE))
+	MEMRES[$r]=$((HI[$r] * MEMSTEP))
 done
 
 # ------------------------------------- 6: concurrent run -d, delete, leaks
-say "6/8 $CONC concurrent run -d, then delete --force, then leak check"
+say "6/8 $CONC concurrent run -d, then delete --force, then leak check, $CONCR rounds"
 logmark "section 6"
-rotate 0 "${RTS[@]}"
 declare -A LEAK
-for r in "${ORDER[@]}"; do
-	logmark "section 6 $r"
-	mounts_before=$(wc -l </proc/self/mountinfo)
-	ids=()
-	for ((i = 0; i < CONC; i++)); do
-		newid "$r" conc
-		ids+=("$ID")
+for r in "${RTS[@]}"; do LEAK[$r]=pass; done
+for ((round = 0; round < CONCR; round++)); do
+	rotate "$round" "${RTS[@]}"
+	for r in "${ORDER[@]}"; do
+		logmark "section 6 $r round $round"
+		mounts_before=$(wc -l </proc/self/mountinfo)
+		ids=()
+		for ((i = 0; i < CONC; i++)); do
+			newid "$r" conc
+			ids+=("$ID")
+		done
+		# Start them all at once; time until all have returned and `list`
+		# shows every one running.
+		jobs_=()
+		t0=${EPOCHREALTIME/./}
+		for id in "${ids[@]}"; do
+			rt "$r" run -d --bundle "$WORK/b-sleep-$r" "$id" </dev/null >>"$LOG" 2>&1 &
+			jobs_+=($!)
+		done
+		nfail=0
+		for j in "${jobs_[@]}"; do wait "$j" || nfail=$((nfail + 1)); done
+		deadline=$((${EPOCHREALTIME/./} + 30000000))
+		while :; do
+			running=$(rt "$r" list 2>>"$LOG" | grep -c -w running || true)
+			[ "$running" -lt $((CONC - nfail)) ] || break
+			if [ "${EPOCHREALTIME/./}" -gt "$deadline" ]; then break; fi
+			nap 0.001
+		done
+		t1=${EPOCHREALTIME/./}
+		if [ "$nfail" = 0 ] && [ "$running" -ge "$CONC" ]; then
+			rec conc_start "$r" $((t1 - t0))
+		else
+			fail conc "$r" "$nfail of $CONC run -d failed, $running running"
+		fi
+		# The init PIDs, to check afterwards that they are gone (untimed).
+		pids=()
+		for id in "${ids[@]}"; do
+			p=$(rt "$r" state "$id" 2>/dev/null | jq -r .pid 2>/dev/null) || p=
+			case "$p" in '' | null | 0) ;; *) pids+=("$p") ;; esac
+		done
+		jobs_=()
+		t0=${EPOCHREALTIME/./}
+		for id in "${ids[@]}"; do
+			rt "$r" delete --force "$id" </dev/null >>"$LOG" 2>&1 &
+			jobs_+=($!)
+		done
+		nfail=0
+		for j in "${jobs_[@]}"; do wait "$j" || nfail=$((nfail + 1)); done
+		t1=${EPOCHREALTIME/./}
+		if [ "$nfail" = 0 ]; then
+			rec conc_delete "$r" $((t1 - t0))
+		else
+			fail conc "$r" "$nfail of $CONC delete --force failed"
+		fi
+		# Leak check; give killed processes up to 5 s to go.
+		deadline=$((${EPOCHREALTIME/./} + 5000000))
+		while :; do
+			leaks=()
+			n=$(find "$WORK/state-$r" -mindepth 1 -maxdepth 1 | wc -l)
+			[ "$n" = 0 ] || leaks+=("$n state entries")
+			n=0
+			for p in "${pids[@]}"; do proc_gone "$p" || n=$((n + 1)); done
+			[ "$n" = 0 ] || leaks+=("$n container processes")
+			n=$(pgrep -c -f -- "$WORK/state-$r" || true)
+			[ "$n" = 0 ] || leaks+=("$n runtime processes")
+			n=$(($(wc -l </proc/self/mountinfo) - mounts_before))
+			[ "$n" -le 0 ] || leaks+=("$n mounts")
+			n=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "hb-conc-$r-*" 2>/dev/null | wc -l)
+			[ "$n" = 0 ] || leaks+=("$n cgroups")
+			[ ${#leaks[@]} -gt 0 ] || break
+			[ "${EPOCHREALTIME/./}" -le "$deadline" ] || break
+			nap 0.05
+		done
+		if [ ${#leaks[@]} != 0 ]; then
+			LEAK[$r]="FAIL: $(IFS=,; echo "${leaks[*]}" | sed 's/,/, /g')"
+			fail leak "$r" "${LEAK[$r]}"
+		fi
 	done
-	# Start them all at once; time until all have returned and `list`
-	# shows every one running.
-	jobs_=()
-	t0=${EPOCHREALTIME/./}
-	for id in "${ids[@]}"; do
-		rt "$r" run -d --bundle "$WORK/b-sleep-$r" "$id" </dev/null >>"$LOG" 2>&1 &
-		jobs_+=($!)
-	done
-	nfail=0
-	for j in "${jobs_[@]}"; do wait "$j" || nfail=$((nfail + 1)); done
-	deadline=$((${EPOCHREALTIME/./} + 30000000))
-	while :; do
-		running=$(rt "$r" list 2>>"$LOG" | grep -c -w running || true)
-		[ "$running" -lt $((CONC - nfail)) ] || break
-		if [ "${EPOCHREALTIME/./}" -gt "$deadline" ]; then break; fi
-		nap 0.001
-	done
-	t1=${EPOCHREALTIME/./}
-	if [ "$nfail" = 0 ] && [ "$running" -ge "$CONC" ]; then
-		rec conc_start "$r" $((t1 - t0))
-	else
-		fail conc "$r" "$nfail of $CONC run -d failed, $running running"
-	fi
-	# The init PIDs, to check afterwards that they are gone (untimed).
-	pids=()
-	for id in "${ids[@]}"; do
-		p=$(rt "$r" state "$id" 2>/dev/null | jq -r .pid 2>/dev/null) || p=
-		case "$p" in '' | null | 0) ;; *) pids+=("$p") ;; esac
-	done
-	jobs_=()
-	t0=${EPOCHREALTIME/./}
-	for id in "${ids[@]}"; do
-		rt "$r" delete --force "$id" </dev/null >>"$LOG" 2>&1 &
-		jobs_+=($!)
-	done
-	nfail=0
-	for j in "${jobs_[@]}"; do wait "$j" || nfail=$((nfail + 1)); done
-	t1=${EPOCHREALTIME/./}
-	if [ "$nfail" = 0 ]; then
-		rec conc_delete "$r" $((t1 - t0))
-	else
-		fail conc "$r" "$nfail of $CONC delete --force failed"
-	fi
-	# Leak check; give killed processes up to 5 s to go.
-	deadline=$((${EPOCHREALTIME/./} + 5000000))
-	while :; do
-		leaks=()
-		n=$(find "$WORK/state-$r" -mindepth 1 -maxdepth 1 | wc -l)
-		[ "$n" = 0 ] || leaks+=("$n state entries")
-		n=0
-		for p in "${pids[@]}"; do proc_gone "$p" || n=$((n + 1)); done
-		[ "$n" = 0 ] || leaks+=("$n container processes")
-		n=$(pgrep -c -f -- "$WORK/state-$r" || true)
-		[ "$n" = 0 ] || leaks+=("$n runtime processes")
-		n=$(($(wc -l </proc/self/mountinfo) - mounts_before))
-		[ "$n" -le 0 ] || leaks+=("$n mounts")
-		n=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "hb-conc-$r-*" 2>/dev/null | wc -l)
-		[ "$n" = 0 ] || leaks+=("$n cgroups")
-		[ ${#leaks[@]} -gt 0 ] || break
-		[ "${EPOCHREALTIME/./}" -le "$deadline" ] || break
-		nap 0.05
-	done
-	if [ ${#leaks[@]} = 0 ]; then
-		LEAK[$r]=pass
-	else
-		LEAK[$r]="FAIL: $(IFS=,; echo "${leaks[*]}" | sed 's/,/, /g')"
-		fail leak "$r" "${LEAK[$r]}"
-	fi
 done
 
 # ----------------------------------------------------- 7: binary sizes
@@ -614,9 +661,14 @@ hx=$(m exec husk)
 [ "$HUSK_EXEC" = yes ] || hx="n/a (not implemented)"
 row "3. exec /bin/true (median of $EXECN)" us "$hx" "$(m exec crun)" "$(m exec runc)" "" exec
 row "4. peak RSS of run (median of $RSSN)" kib "$(m rss husk)" "$(m rss crun)" "$(m rss runc)" "$(m rss floor)" rss
+if [ "$HAVE_PERF" = yes ]; then
+	row "4. CPU time of run, task-clock (median of $CPUN)" us "$(m cpu husk)" "$(m cpu crun)" "$(m cpu runc)" "$(m cpu floor)" cpu
+else
+	row "4. CPU time of run, task-clock" us "n/a (no perf)" "n/a (no perf)" "n/a (no perf)"
+fi
 row "5. min memory.limit for run" bytes "${MEMRES[husk]}" "${MEMRES[crun]}" "${MEMRES[runc]}" "" memlimit
-row "6. $CONC x run -d until all running" us "$(m conc_start husk)" "$(m conc_start crun)" "$(m conc_start runc)" "" conc
-row "6. $CONC x delete --force" us "$(m conc_delete husk)" "$(m conc_delete crun)" "$(m conc_delete runc)" "" conc
+row "6. $CONC x run -d until all running (median of $CONCR)" us "$(m conc_start husk)" "$(m conc_start crun)" "$(m conc_start runc)" "" conc
+row "6. $CONC x delete --force (median of $CONCR)" us "$(m conc_delete husk)" "$(m conc_delete crun)" "$(m conc_delete runc)" "" conc
 echo "6. leak check (state, procs, mounts, cgroups)|${LEAK[husk]}|${LEAK[crun]}|${LEAK[runc]}|-|-|-|-" >>"$ROWS"
 row "7. file size" bytes "${FSIZE[husk]}" "${FSIZE[crun]}" "${FSIZE[runc]}"
 row "7. file size, stripped" bytes "${SSIZE[husk]}" "${SSIZE[crun]}" "${SSIZE[runc]}"
@@ -625,9 +677,9 @@ row "7. shared libraries (ldd)" count "${NLIB[husk]}" "${NLIB[crun]}" "${NLIB[ru
 
 NOTES="ratios are husk/other (below 1: husk is smaller/faster); floor = ${FLOOR[*]}, timed interleaved with (1); \
 (3) husk: $([ "$HUSK_EXEC" = yes ] && echo measured || echo 'no exec command yet'); \
-(4) ru_maxrss as /usr/bin/time sees it: the top runtime process, maxed with the descendants it reaped (runc's re-exec'd runc init included), not summed; \
-(5) bisection to ${PAGE} B on cgroup v1 memory, one pass, a few pages of noise; \
-(6) one round per runtime, start = from launch until every run -d returned and list shows all running"
+(4) ru_maxrss as /usr/bin/time sees it: the top runtime process, maxed with the descendants it reaped (runc's re-exec'd runc init included), not summed; CPU time = perf stat task-clock of the whole tree (runtime, init, /bin/true); \
+(5) memory.limit = memory.swap, bisected between $((MEMLO >> 10)) KiB and $((MEMHI >> 20)) MiB to $((MEMSTEP >> 10)) KiB, a limit counts when $MEMTRIALS runs in a row all succeed; \
+(6) medians of $CONCR rounds, start = from launch until every run -d returned and list shows all running"
 
 echo
 awk -F'|' '{ for (i = 1; i <= NF; i++) { c[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) } n = NR; nf = NF }

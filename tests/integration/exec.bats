@@ -172,3 +172,131 @@ start_sleeper() {
 	assert_line --index 0 1
 	assert_line --index 1 blue
 }
+
+# procs ID: how many processes the container has.
+procs() {
+	husk ps --format json "$1" | jq length
+}
+
+@test "exec: into a paused container is refused; it stays paused and unchanged" {
+	local id
+	id=$(cid exec-paused)
+	start_sleeper "$id"
+	run husk pause "$id"
+	assert_success
+	run husk exec "$id" true
+	assert_failure
+	assert_output "husk: cannot exec in container \"$id\": it is paused (resume it first)"
+	assert_equal "$(container_status "$id")" paused
+	assert_equal "$(procs "$id")" 1
+	run husk resume "$id"
+	assert_success
+	assert_equal "$(container_status "$id")" running
+}
+
+@test "exec: a stopped or missing container: one clear line, nothing written" {
+	local id
+	id=$(cid exec-gone)
+	set_args true
+	hrun run -d --bundle "$BUNDLE" "$id"
+	assert_success
+	wait_for_status "$id" stopped
+	run husk exec --pid-file "$BATS_TEST_TMPDIR/p" "$id" true
+	assert_failure
+	assert_output "husk: cannot exec in container \"$id\": it is not running"
+	run husk exec --pid-file "$BATS_TEST_TMPDIR/p" "$(cid exec-nosuch)" true
+	assert_failure
+	assert_output --regexp "^husk: container \"[^\"]*exec-nosuch\" does not exist$"
+	[ ! -e "$BATS_TEST_TMPDIR/p" ] || fail "a pid file was written"
+	assert_equal "$(container_status "$id")" stopped
+}
+
+@test "exec: a malformed process.json names the file and the JSON path; nothing runs" {
+	local id f=$BATS_TEST_TMPDIR/process.json
+	id=$(cid exec-badjson2)
+	start_sleeper "$id"
+	echo '{"args": ["true"], "user": {"uid": "root"}}' >"$f"
+	run husk exec --process "$f" "$id"
+	assert_failure
+	assert_output --regexp "^husk: $f: user\.uid: "
+	echo '{"args": []}' >"$f"
+	run husk exec --process "$f" "$id"
+	assert_failure
+	assert_output "husk: $f: args: must not be empty"
+	echo '{"args": ["true"], "cwd": "tmp"}' >"$f"
+	run husk exec --process "$f" "$id"
+	assert_failure
+	assert_output "husk: $f: cwd: must be an absolute path, got \"tmp\""
+	echo '{"args": ["true"],' >"$f"
+	run husk exec --process "$f" "$id"
+	assert_failure
+	assert_output --partial "$f"
+	run husk exec --process "$BATS_TEST_TMPDIR/nonexistent.json" "$id"
+	assert_failure
+	assert_output "husk: --process: open \`$BATS_TEST_TMPDIR/nonexistent.json\`: No such file or directory"
+	run husk exec --cwd tmp "$id" true
+	assert_failure
+	assert_output "husk: exec: --cwd: must be an absolute path, got \"tmp\""
+	assert_equal "$(procs "$id")" 1
+}
+
+@test "exec: a console socket that does not exist or is not a socket; nothing runs" {
+	local id
+	id=$(cid exec-badsock)
+	start_sleeper "$id"
+	run husk exec -t --console-socket "$BATS_TEST_TMPDIR/none.sock" "$id" sleep 100
+	assert_failure
+	assert_output "husk: --console-socket \`$BATS_TEST_TMPDIR/none.sock\`: No such file or directory"
+	: >"$BATS_TEST_TMPDIR/plain"
+	run husk exec -t -d --console-socket "$BATS_TEST_TMPDIR/plain" "$id" sleep 100
+	assert_failure
+	assert_output "husk: --console-socket \`$BATS_TEST_TMPDIR/plain\`: not a unix socket"
+	assert_equal "$(procs "$id")" 1
+	assert_equal "$(container_status "$id")" running
+}
+
+@test "exec: a --pid-file in a missing directory fails; the process does not stay" {
+	local id
+	id=$(cid exec-pidfile)
+	start_sleeper "$id"
+	hrun exec -d --pid-file "$BATS_TEST_TMPDIR/no/such/dir/exec.pid" "$id" sleep 100
+	assert_failure
+	assert_output --regexp "^husk: --pid-file: create \`$BATS_TEST_TMPDIR/no/such/dir/exec\.pid[^\`]*\`: No such file or directory$"
+	run husk exec --pid-file "$BATS_TEST_TMPDIR/no/such/dir/exec.pid" "$id" sleep 100
+	assert_failure
+	[ ! -e "$BATS_TEST_TMPDIR/no" ] || fail "something was created"
+	assert_equal "$(procs "$id")" 1
+	assert_equal "$(container_status "$id")" running
+}
+
+@test "exec: --apparmor and --process-label set the process; a label that cannot be applied fails" {
+	local id
+	id=$(cid exec-lsm)
+	start_sleeper "$id"
+	run husk exec --apparmor husk-test-profile "$id" true
+	assert_failure
+	assert_output --partial "process.apparmorProfile"
+	assert_output --partial "husk-test-profile"
+	run husk exec --process-label system_u:system_r:container_t:s0 "$id" true
+	assert_failure
+	assert_output --partial "process.selinuxLabel"
+	assert_output --partial "system_u:system_r:container_t:s0"
+	# Empty means none.
+	run husk exec --apparmor "" --process-label "" "$id" echo ran
+	assert_success
+	assert_output ran
+	assert_equal "$(procs "$id")" 1
+}
+
+@test "exec: flags change a --process too; -t turns its terminal on" {
+	local id f=$BATS_TEST_TMPDIR/process.json
+	id=$(cid exec-process-flags)
+	start_sleeper "$id"
+	echo '{"args": ["sh", "-c", "echo $A $B; pwd; id -u; test -t 0 && echo tty || echo no-tty"], "env": ["A=json", "PATH=/bin"], "cwd": "/"}' >"$f"
+	run husk exec --process "$f" -e B=flag --cwd /tmp -u 123 "$id"
+	assert_success
+	assert_output $'json flag\n/tmp\n123\nno-tty'
+	run husk exec --process "$f" -t "$id"
+	assert_success
+	assert_line --index 3 $'tty\r'
+}

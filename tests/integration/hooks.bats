@@ -68,6 +68,45 @@ poststop"
 	assert_output poststart
 }
 
+# state.json records that the config has no poststart/poststop hooks, so
+# start and delete do not read the config back (without the record they
+# would warn that they cannot).
+@test "hooks: without poststart/poststop hooks, start and delete do not read config.json" {
+	local id
+	id=$(cid hooks-none)
+	set_args true
+	hrun create --bundle "$BUNDLE" "$id"
+	assert_success
+	mv "$BUNDLE/config.json" "$BUNDLE/config.json.away"
+	run husk start "$id"
+	assert_success
+	refute_output --partial "hooks not run"
+	wait_for_status "$id" stopped
+	run husk delete "$id"
+	assert_success
+	refute_output --partial "hooks not run"
+	mv "$BUNDLE/config.json.away" "$BUNDLE/config.json"
+}
+
+# With a poststop hook, delete reads it from the config.
+@test "hooks: poststop runs at delete after a separate start" {
+	local id
+	id=$(cid hooks-stop)
+	setup_hook
+	set_args true
+	update_config ".hooks = {\"poststop\": [$(hook poststop)]}"
+	hrun create --bundle "$BUNDLE" "$id"
+	assert_success
+	run husk start "$id"
+	assert_success
+	wait_for_status "$id" stopped
+	[ ! -e "$HOOK_LOG" ] || fail "poststop ran before delete"
+	run husk delete "$id"
+	assert_success
+	run cut -d' ' -f1 "$HOOK_LOG"
+	assert_output poststop
+}
+
 @test "hooks: a failing createRuntime hook fails create and leaves nothing" {
 	local id
 	id=$(cid hooks-fail)
@@ -120,4 +159,17 @@ poststop"
 	hrun create --bundle "$BUNDLE" "$id"
 	assert_failure
 	assert_output --partial "hooks.prestart[0].path"
+}
+
+@test "hooks: a hook that exits without reading its stdin does not kill husk (SIGPIPE)" {
+	# 200 KB of annotations: more than a pipe holds, so the write of the
+	# state meets a closed pipe.
+	head -c 200000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/big"
+	update_config --rawfile big "$BATS_TEST_TMPDIR/big" '.annotations = {"big": $big}
+		| .hooks.poststop = [{"path": "/bin/true"}]
+		| .hooks.prestart = [{"path": "/bin/true"}]'
+	set_args true
+	run husk run --bundle "$BUNDLE" "$(cid a)"
+	[ "$status" -eq 0 ]
+	[ ! -e "$HUSK_ROOT/$(cid a)" ]
 }

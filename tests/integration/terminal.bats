@@ -69,13 +69,32 @@ start_recvtty() {
 	assert_output --partial "stdin-tty"
 }
 
-@test "terminal: exec -t without --console-socket is refused" {
+@test "terminal: exec -t -d without --console-socket is refused, nothing is left" {
 	local id
 	id=$(cid tty-exec-nosock)
 	set_args sleep 1000
 	hrun run -d --bundle "$BUNDLE" "$id"
 	assert_success
-	run husk exec -t "$id" true
+	hrun exec -t -d --pid-file "$BATS_TEST_TMPDIR/exec.pid" "$id" sleep 999
 	assert_failure
-	assert_output --partial "--console-socket"
+	assert_output "husk: exec: a terminal (-t) with --detach needs --console-socket"
+	[ ! -e "$BATS_TEST_TMPDIR/exec.pid" ] || fail "a pid file was written"
+	run husk ps --format json "$id"
+	assert_success
+	assert_equal "$(echo "$output" | jq length)" 1
+}
+
+@test "terminal: a console socket path that does not exist or is not a socket" {
+	local id
+	id=$(cid tty-notsock)
+	update_config '.process.terminal = true'
+	hrun create --console-socket "$BATS_TEST_TMPDIR/missing.sock" --bundle "$BUNDLE" "$id"
+	assert_failure
+	assert_output "husk: --console-socket \`$BATS_TEST_TMPDIR/missing.sock\`: No such file or directory"
+	: >"$BATS_TEST_TMPDIR/file"
+	hrun create --console-socket "$BATS_TEST_TMPDIR/file" --bundle "$BUNDLE" "$id"
+	assert_failure
+	assert_output "husk: --console-socket \`$BATS_TEST_TMPDIR/file\`: not a unix socket"
+	run husk list -q
+	assert_output ""
 }

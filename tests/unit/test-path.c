@@ -3,6 +3,7 @@
  * components are created inside it. */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,7 @@ static void build_tree(void)
   CHECK(symlinkat("loop2", rootfd, "loop1") == 0);
   CHECK(symlinkat("loop1", rootfd, "loop2") == 0);
   CHECK(symlinkat("lib", rootfd, "usr/rel") == 0);        /* relative */
+  CHECK(symlinkat("/nonexistent2/dir", rootfd, "dangling2") == 0);
 }
 
 static void resolve_cases(void)
@@ -104,6 +106,27 @@ static void create_cases(void)
   CHECK(access("/nonexistent/dir", F_OK) != 0);
 }
 
+/* With openat2, a missing last component takes a shortcut (create_last):
+ * it must land where the walk would. */
+static void openat2_create(void)
+{
+  struct stat st;
+
+  hk_path_force_fallback(false);
+  expect("/etc/newdir", HK_PATH_CREATE_DIR, "/etc/newdir");
+  expect("/etc/newdir/", HK_PATH_CREATE_DIR, "/etc/newdir");
+  expect("/abs/viaabs", HK_PATH_CREATE_DIR, "/etc/viaabs");
+  expect("/up/new3", HK_PATH_CREATE_DIR, "/new3");
+  expect("/usr/rel/../new4", HK_PATH_CREATE_DIR, "/usr/new4");
+  expect("/new5/a/b", HK_PATH_CREATE_DIR, "/new5/a/b");
+  expect("/dangling2", HK_PATH_CREATE_DIR, "/nonexistent2/dir");
+  expect("/etc/file2", HK_PATH_CREATE_FILE, "/etc/file2");
+  CHECK(fstatat(rootfd, "etc/file2", &st, 0) == 0 && S_ISREG(st.st_mode));
+  CHECK(fstatat(rootfd, "etc/viaabs", &st, 0) == 0 && S_ISDIR(st.st_mode));
+  CHECK(fstatat(rootfd, "nonexistent2/dir", &st, 0) == 0 && S_ISDIR(st.st_mode));
+  CHECK(access("/new3", F_OK) != 0 && access("/nonexistent2", F_OK) != 0);
+}
+
 static void openat2_resolve(void)
 {
   hk_path_force_fallback(false);
@@ -120,6 +143,44 @@ static void fallback_create(void)
 {
   hk_path_force_fallback(true);
   create_cases();
+}
+
+/* /proc magic links lead wherever the kernel says: both resolvers refuse
+ * them (ELOOP), while procfs's plain symlinks such as "self" work. */
+static void magic_links_refused(bool fallback)
+{
+  _cleanup_close_ int slash = open("/", O_PATH | O_DIRECTORY);
+  const char *magic[] = {"/proc/self/cwd", "/proc/self/root/etc", "/proc/self/exe",
+                         "/proc/self/fd/0", "/proc/self/ns/net"};
+  hk_error_t *err = NULL;
+  int fd;
+
+  hk_path_force_fallback(fallback);
+  for (size_t i = 0; i < sizeof(magic) / sizeof(magic[0]); i++) {
+    fd = hk_path_open_in_root(slash, magic[i], HK_PATH_NO_CREATE, &err);
+    CHECK(fd < 0 && err && err->code == ELOOP);
+    if (fd >= 0) {
+      fprintf(stderr, "# %s was followed\n", magic[i]);
+      close(fd);
+    }
+    hk_error_free(err);
+    err = NULL;
+  }
+  fd = hk_path_open_in_root(slash, "/proc/self/status", HK_PATH_NO_CREATE, &err);
+  CHECK(fd >= 0);
+  if (fd >= 0)
+    close(fd);
+  hk_error_free(err);
+}
+
+static void openat2_magic(void)
+{
+  magic_links_refused(false);
+}
+
+static void fallback_magic(void)
+{
+  magic_links_refused(true);
 }
 
 static void clean_paths(void)
@@ -141,6 +202,9 @@ int main(void)
   RUN(openat2_resolve);
   RUN(fallback_resolve);
   RUN(fallback_create);
+  RUN(openat2_magic);
+  RUN(fallback_magic);
+  RUN(openat2_create);
   RUN(clean_paths);
   snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
   if (system(cmd) != 0)

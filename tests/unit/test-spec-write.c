@@ -30,6 +30,7 @@ static struct hk_state *sample_state(void)
   s->cgroup_path = strdup("/sys/fs/cgroup/husk/c1");
   s->systemd_cgroup = true;
   s->rootless = true;
+  s->no_late_hooks = true;
   s->config_path = strdup("/run/husk/c1/config.json");
   return s;
 }
@@ -57,7 +58,7 @@ static void test_state_round_trip(void)
     CHECK_STR(back->annotations.items[1].value, "\"quoted\"/slash");
     CHECK(back->start_time == UINT64_MAX - 1);
     CHECK_STR(back->cgroup_path, "/sys/fs/cgroup/husk/c1");
-    CHECK(back->systemd_cgroup && back->rootless);
+    CHECK(back->systemd_cgroup && back->rootless && back->no_late_hooks);
     CHECK_STR(back->config_path, "/run/husk/c1/config.json");
   }
   hk_state_free(back);
@@ -233,6 +234,33 @@ static void test_features(void)
   free(json);
 }
 
+/* What a seccomp agent receives at listenerPath (config-linux.md). */
+static void test_process_state(void)
+{
+  static const char *const fds[] = {"seccompFd", NULL};
+  struct hk_state *s = sample_state();
+  hk_error_t *err = NULL;
+  char *json = NULL;
+  size_t len = 0;
+
+  free(s->rootfs); /* the view hooks and agents get: no runc extras */
+  free(s->created);
+  free(s->owner);
+  s->rootfs = s->created = s->owner = NULL;
+  CHECK(hk_process_state_to_json(fds, 77, "m=1", s, &json, &len, &err) == 0);
+  CHECK_STR(json, "{\"ociVersion\":\"" HK_OCI_VERSION "\",\"fds\":[\"seccompFd\"],\"pid\":77,"
+                  "\"metadata\":\"m=1\",\"state\":{\"ociVersion\":\"" HK_OCI_VERSION "\","
+                  "\"id\":\"c1\",\"pid\":4242,\"status\":\"running\",\"bundle\":\"/bundles/c1\","
+                  "\"annotations\":{\"org.example\":\"yes\",\"a.b\":\"\\\"quoted\\\"/slash\"}}}");
+  free(json);
+  json = NULL;
+  /* no listenerMetadata: no metadata member */
+  CHECK(hk_process_state_to_json(fds, 77, NULL, s, &json, &len, &err) == 0);
+  CHECK(json && strstr(json, "metadata") == NULL);
+  free(json);
+  hk_state_free(s);
+}
+
 int main(void)
 {
   RUN(test_state_round_trip);
@@ -242,5 +270,6 @@ int main(void)
   RUN(test_bad_utf8_in_writer);
   RUN(test_default_spec);
   RUN(test_features);
+  RUN(test_process_state);
   UNIT_DONE();
 }

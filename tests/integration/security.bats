@@ -1,0 +1,498 @@
+#!/usr/bin/env bats
+# The container against the host: the runtime's own binary
+# (CVE-2019-5736), leaked descriptors and working directories
+# (CVE-2024-21626), mount destinations swapped for symlinks, and LSM labels.
+# The attacks are real attempts made from inside the container.
+
+load helpers
+
+setup_file() {
+	cc -O2 -Wall -o "$BATS_FILE_TMPDIR/no-openat2" "$BATS_TEST_DIRNAME/no-openat2.c"
+	cc -O2 -Wall -o "$BATS_FILE_TMPDIR/path-swap" "$BATS_TEST_DIRNAME/path-swap.c"
+}
+
+# A copy of husk for the attacks: if one ever worked, it would damage the
+# copy, not the tree's binary.
+use_husk_copy() {
+	cp "$HUSK" "$BATS_TEST_TMPDIR/husk"
+	HUSK="$BATS_TEST_TMPDIR/husk"
+	HUSK_SUM=$(sha256sum <"$HUSK")
+}
+
+husk_unchanged() {
+	[ "$(sha256sum <"$HUSK")" = "$HUSK_SUM" ] || fail "the husk binary was modified"
+}
+
+# ---------------------------------------------------------------------------
+# The runtime's binary
+
+@test "selfexe: create, run and exec run from a sealed memfd, not from the binary" {
+	set_args sleep 100
+	id=$(cid mem)
+	hrun create --bundle "$BUNDLE" "$id"
+	assert_success
+	pid=$(husk state "$id" | jq .pid)
+	# The init waiting for `start` is still husk: its executable is the copy.
+	run readlink "/proc/$pid/exe"
+	assert_output "/memfd:husk (deleted)"
+	run grep -c "^$(readlink -f "$HUSK")\$" <(awk '{ print $6 }' "/proc/$pid/maps")
+	assert_output "0"
+	# A foreground run stays on the copy too.
+	id2=$(cid mem2)
+	"$HUSK" --root "$HUSK_ROOT" run --bundle "$BUNDLE" "$id2" </dev/null >/dev/null 2>&1 3>&- &
+	wait_for_status "$id2" running
+	run readlink "/proc/$!/exe"
+	assert_output "/memfd:husk (deleted)"
+	husk kill "$id2" KILL
+	wait
+}
+
+@test "selfexe: the re-exec marker is never trusted, nor passed on" {
+	# Set by hand, the marker does not make husk skip the copy: it refuses.
+	set_args sh -c 'env | grep -c _HUSK_ || true'
+	run env _HUSK_SEALED_EXE=1 "$HUSK" --root "$HUSK_ROOT" run --bundle "$BUNDLE" "$(cid marker)" 3>&-
+	assert_failure
+	assert_output --partial "protect the husk binary: re-executed from a sealed copy, but /proc/self/exe is not sealed"
+	[ -z "$(ls -A "$HUSK_ROOT")" ]
+	# The real one is gone before the container starts.
+	run husk run --bundle "$BUNDLE" "$(cid marker2)"
+	assert_success
+	assert_output "0"
+}
+
+@test "selfexe: a startContainer hook in the container cannot open the init's executable" {
+	use_husk_copy
+	update_config '.root.readonly = false'
+	# The hook runs inside the container before the program, as a child of
+	# the init, which is still husk.
+	cat >"$BUNDLE/rootfs/probe" <<-'EOF'
+	#!/bin/sh
+	exec >>/probe.out 2>&1
+	echo "exe: $(readlink /proc/$PPID/exe || echo unreadable)"
+	echo pwned >/proc/$PPID/exe && echo "write: done"
+	(exec 5<>/proc/$PPID/exe && echo pwned >&5) && echo "rw: done"
+	echo end
+	EOF
+	chmod 755 "$BUNDLE/rootfs/probe"
+	update_config '.hooks.startContainer = [{"path": "/probe"}]'
+	set_args true
+	# Default capabilities: the init is not dumpable, so even its link is
+	# out of reach.
+	run husk run --bundle "$BUNDLE" "$(cid hook)"
+	assert_success
+	run cat "$BUNDLE/rootfs/probe.out"
+	assert_line --index 0 "exe: unreadable"
+	assert_output --partial "Permission denied"
+	assert_line --index 3 "end"
+	refute_output --partial "done"
+	rm "$BUNDLE/rootfs/probe.out"
+	# A privileged container (CAP_SYS_PTRACE) sees the link: it is the
+	# sealed copy, which cannot be opened for writing.
+	update_config '.process.capabilities = {
+		"bounding": ["CAP_SYS_PTRACE", "CAP_SYS_ADMIN", "CAP_DAC_OVERRIDE", "CAP_FOWNER"],
+		"effective": ["CAP_SYS_PTRACE", "CAP_SYS_ADMIN", "CAP_DAC_OVERRIDE", "CAP_FOWNER"],
+		"permitted": ["CAP_SYS_PTRACE", "CAP_SYS_ADMIN", "CAP_DAC_OVERRIDE", "CAP_FOWNER"]}'
+	run husk run --bundle "$BUNDLE" "$(cid hook2)"
+	assert_success
+	run cat "$BUNDLE/rootfs/probe.out"
+	assert_line --index 0 "exe: /memfd:husk (deleted)"
+	assert_line --index 3 "end"
+	refute_output --partial "done"
+	husk_unchanged
+}
+
+@test "selfexe: the CVE-2019-5736 attack from inside the container does not reach husk's binary" {
+	use_husk_copy
+	update_config '.root.readonly = false'
+	R=$BUNDLE/rootfs
+	# The victim: a "program" whose interpreter is /proc/self/exe, so
+	# `husk exec` runs husk itself again inside the container.  --log makes
+	# that husk block on a fifo until the attacker holds its executable.
+	mkfifo "$R/fifo"
+	# husk's dynamic loader and libraries, so that it really runs in there
+	# (a glibc-based image would have them).
+	for lib in $(ldd "$HUSK" | grep -o '/[^ ]*'); do
+		mkdir -p "$R$(dirname "$lib")"
+		cp -L "$lib" "$R$lib"
+	done
+	printf '#!/proc/self/exe --log=/fifo\n' >"$R/evil"
+	chmod 755 "$R/evil"
+	# The attacker: find that husk, keep a descriptor of its executable,
+	# let it exit, then reopen the executable for writing through the
+	# descriptor, as the published exploit does.
+	cat >"$R/attack" <<-'EOF'
+	#!/bin/sh
+	exec >/attack.out 2>&1
+	pid=
+	while [ -z "$pid" ]; do
+		for d in /proc/[0-9]*; do
+			case "$(tr '\0' ' ' <$d/cmdline 2>/dev/null)" in
+			*--log=/fifo*) pid=${d#/proc/} ;;
+			esac
+		done
+		usleep 10000
+	done
+	echo "exe: $(readlink /proc/$pid/exe)"
+	exec 5</proc/$pid/exe || echo "open: refused"
+	cat /fifo >/dev/null
+	while [ -e /proc/$pid/exe ] && readlink /proc/$pid/exe >/dev/null 2>&1; do usleep 10000; done
+	echo PWNED >/proc/self/fd/5 && echo "write: done"
+	(exec 6<>/proc/self/fd/5 && echo PWNED >&6) && echo "rw: done"
+	echo end
+	EOF
+	chmod 755 "$R/attack"
+	set_args sleep 1000
+	id=$(cid cve)
+	hrun run -d --bundle "$BUNDLE" "$id"
+	assert_success
+	hrun exec -d "$id" /attack
+	assert_success
+	hrun exec -d "$id" /evil
+	assert_success
+	retry 100 0.1 grep -qx end "$R/attack.out" || fail "the attack did not finish: $(cat "$R/attack.out")"
+	run cat "$R/attack.out"
+	assert_line --index 0 "exe: /memfd:husk (deleted)"
+	refute_output --partial "open: refused"
+	# O_TRUNC meets F_SEAL_SHRINK, a write F_SEAL_WRITE: both EPERM.
+	assert_output --partial "can't create /proc/self/fd/5: Operation not permitted"
+	assert_output --partial "write error: Operation not permitted"
+	refute_output --partial "done"
+	husk_unchanged
+}
+
+# ---------------------------------------------------------------------------
+# Descriptors and the working directory
+
+# fd_list: the "N TARGET" lines of `ls -l /proc/self/fd` in $output
+fd_list() {
+	echo "$output" | sed -nE 's/^l.* ([0-9]+)( -> (.*))?$/\1 \3/p'
+}
+
+@test "fds: run passes only stdio and --preserve-fds, nothing of husk's" {
+	echo three >"$BATS_TEST_TMPDIR/f3"
+	echo four >"$BATS_TEST_TMPDIR/f4"
+	echo five >"$BATS_TEST_TMPDIR/f5"
+	set_args sh -c 'exec ls -l /proc/self/fd 2>/dev/null'
+	run husk --log "$BATS_TEST_TMPDIR/log" run --bundle "$BUNDLE" "$(cid plain)"
+	assert_success
+	# 0-2, and 3: the directory ls itself reads (gone when it reads the link)
+	[ "$(fd_list | cut -d' ' -f1 | tr '\n' ' ')" = "0 1 2 3 " ] || fail "fds: $(fd_list)"
+	[ "$(fd_list | sed -n 4p)" = "3 " ]
+	run timeout 60 "$HUSK" --root "$HUSK_ROOT" --log "$BATS_TEST_TMPDIR/log" run --preserve-fds 2 \
+		--bundle "$BUNDLE" "$(cid pres)" 3<"$BATS_TEST_TMPDIR/f3" 4<"$BATS_TEST_TMPDIR/f4" 5<"$BATS_TEST_TMPDIR/f5"
+	assert_success
+	[ "$(fd_list | cut -d' ' -f1 | tr '\n' ' ')" = "0 1 2 3 4 5 " ] || fail "fds: $(fd_list)"
+	[ "$(fd_list | sed -n 4p)" = "3 $BATS_TEST_TMPDIR/f3" ]
+	[ "$(fd_list | sed -n 5p)" = "4 $BATS_TEST_TMPDIR/f4" ]
+	[ "$(fd_list | sed -n 6p)" = "5 " ]
+	refute_output --partial f5
+	refute_output --partial "$BATS_TEST_TMPDIR/log"
+}
+
+@test "fds: exec passes only stdio and --preserve-fds, nothing of husk's" {
+	echo three >"$BATS_TEST_TMPDIR/f3"
+	echo four >"$BATS_TEST_TMPDIR/f4"
+	set_args sleep 100
+	id=$(cid ex)
+	hrun run -d --bundle "$BUNDLE" "$id"
+	assert_success
+	run husk --log "$BATS_TEST_TMPDIR/log" exec "$id" sh -c 'exec ls -l /proc/self/fd 2>/dev/null'
+	assert_success
+	[ "$(fd_list | cut -d' ' -f1 | tr '\n' ' ')" = "0 1 2 3 " ] || fail "fds: $(fd_list)"
+	run timeout 60 "$HUSK" --root "$HUSK_ROOT" --log "$BATS_TEST_TMPDIR/log" exec --preserve-fds 1 "$id" \
+		sh -c 'exec ls -l /proc/self/fd 2>/dev/null' 3<"$BATS_TEST_TMPDIR/f3" 4<"$BATS_TEST_TMPDIR/f4"
+	assert_success
+	[ "$(fd_list | cut -d' ' -f1 | tr '\n' ' ')" = "0 1 2 3 4 " ] || fail "fds: $(fd_list)"
+	[ "$(fd_list | sed -n 4p)" = "3 $BATS_TEST_TMPDIR/f3" ]
+	refute_output --partial f4
+	# A detached exec'd process, looked at from the host.
+	hrun exec -d --pid-file "$BATS_TEST_TMPDIR/pid" "$id" sleep 100
+	assert_success
+	run ls "/proc/$(cat "$BATS_TEST_TMPDIR/pid")/fd"
+	assert_output "$(printf '0\n1\n2')"
+}
+
+@test "fds: the init waiting for start holds no descriptor the container could inherit" {
+	set_args true
+	id=$(cid init)
+	hrun create --bundle "$BUNDLE" "$id"
+	assert_success
+	pid=$(husk state "$id" | jq .pid)
+	# Whatever it still holds is close-on-exec.
+	for f in /proc/$pid/fdinfo/*; do
+		n=${f##*/}
+		[ "$n" -le 2 ] && continue
+		flags=$(awk '$1 == "flags:" { print $2 }' "$f")
+		(((8#$flags) & 8#2000000)) || fail "fd $n of the init is not close-on-exec: $(readlink "/proc/$pid/fd/$n")"
+	done
+	# (That no process of the container can take them while the init waits,
+	# because it is not dumpable, is shown by the startContainer hook test.)
+}
+
+@test "cwd: the working directory is the configured one, inside the root" {
+	update_config '.process.cwd = "/etc"'
+	set_args sleep 100
+	id=$(cid cwd)
+	hrun run -d --bundle "$BUNDLE" "$id"
+	assert_success
+	pid=$(husk state "$id" | jq .pid)
+	[ "$(stat -L -c %d:%i "/proc/$pid/cwd")" = "$(stat -c %d:%i "$BUNDLE/rootfs/etc")" ]
+	run husk exec "$id" readlink /proc/self/cwd
+	assert_output "/etc"
+	run husk exec --cwd /tmp "$id" readlink /proc/self/cwd
+	assert_output "/tmp"
+}
+
+@test "cwd: a symlink towards the host stays in the root" {
+	host="$BATS_TEST_TMPDIR/hostdir"
+	mkdir "$host"
+	touch "$host/HOST-MARKER"
+	ln -s "$host" "$BUNDLE/rootfs/abs"
+	ln -s "../../../../../../../../../../../../$host" "$BUNDLE/rootfs/rel"
+	set_args sh -c 'ls -a; readlink /proc/self/cwd'
+	for link in /abs /rel; do
+		update_config --arg c "$link" '.process.cwd = $c'
+		run husk run --bundle "$BUNDLE" "$(cid link)"
+		assert_success
+		refute_output --partial HOST-MARKER
+		assert_line "$host"
+	done
+	[ -d "$BUNDLE/rootfs$host" ]
+	[ "$(ls -A "$host")" = HOST-MARKER ]
+}
+
+# cwd_magic WRAPPER: process.cwd through /proc magic links is refused
+cwd_magic() {
+	local c
+	set_args sh -c 'echo RAN; ls'
+	for c in /proc/self/fd/3 /proc/self/fd/4 /proc/self/fd/5 /proc/self/fd/6 /proc/self/fd/7 \
+		/proc/self/fd/8 /proc/self/fd/9 /proc/self/cwd /proc/self/root /proc/1/cwd; do
+		update_config --arg c "$c" '.process.cwd = $c'
+		run timeout 60 $1 "$HUSK" --root "$HUSK_ROOT" run --bundle "$BUNDLE" "$(cid magic)" 3>&-
+		assert_failure
+		assert_output --regexp "^husk: process.cwd: "
+		refute_output --partial RAN
+		[ -z "$(ls -A "$HUSK_ROOT")" ]
+	done
+}
+
+@test "cwd: /proc/self/fd/N and other magic links are refused (openat2)" {
+	cwd_magic ""
+}
+
+@test "cwd: /proc/self/fd/N and other magic links are refused (fallback walker)" {
+	cwd_magic "$BATS_FILE_TMPDIR/no-openat2"
+}
+
+@test "cwd: exec --cwd through a magic link is refused" {
+	set_args sleep 100
+	id=$(cid exm)
+	hrun run -d --bundle "$BUNDLE" "$id"
+	assert_success
+	for c in /proc/self/fd/3 /proc/self/fd/4 /proc/self/fd/5 /proc/self/fd/6 /proc/self/cwd; do
+		run husk exec --cwd "$c" "$id" sh -c 'echo RAN'
+		assert_failure
+		assert_output --partial "process.cwd: "
+		refute_output --partial RAN
+	done
+}
+
+# ---------------------------------------------------------------------------
+# Mount destinations swapped for symlinks
+
+# race_mounts WRAPPER: while path-swap exchanges the rootfs directory /d
+# with /s, an absolute symlink to a host directory, create containers that
+# mount a tmpfs and a bind mount below /d.  Nothing may appear on the host.
+race_mounts() {
+	local host="$BATS_TEST_TMPDIR/host" src="$BATS_TEST_TMPDIR/src" R="$BUNDLE/rootfs" i ok=0
+	mkdir "$host" "$src" "$R/d"
+	touch "$src/marker"
+	ln -s "$host" "$R/s"
+	update_config --arg src "$src" '.mounts += [
+		{"destination": "/d/t", "type": "tmpfs", "source": "tmpfs"},
+		{"destination": "/d/b/c", "type": "bind", "source": $src, "options": ["bind"]}]'
+	set_args true
+	"$BATS_FILE_TMPDIR/path-swap" "$R/d" "$R/s" 3>&- &
+	swapper=$!
+	for i in $(seq 40); do
+		id=$(cid "race$i")
+		if timeout 60 $1 "$HUSK" --root "$HUSK_ROOT" create --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>&1 3>&-; then
+			ok=$((ok + 1))
+		fi
+		husk delete --force "$id" >/dev/null 2>&1 || true
+	done
+	kill "$swapper"
+	wait "$swapper" || true
+	echo "$ok of 40 creates succeeded while the paths were being swapped"
+	run find "$host" -mindepth 1
+	assert_output ""
+	run grep -F "$host" /proc/self/mountinfo
+	assert_failure
+	[ "$(ls -A "$src")" = marker ]
+}
+
+@test "paths: a mount destination swapped for a symlink to the host never reaches the host (openat2)" {
+	race_mounts ""
+}
+
+@test "paths: a mount destination swapped for a symlink to the host never reaches the host (fallback walker)" {
+	log="$BATS_TEST_TMPDIR/log"
+	race_mounts "$BATS_FILE_TMPDIR/no-openat2"
+	# prove that the walker did the work
+	set_args true
+	run timeout 60 "$BATS_FILE_TMPDIR/no-openat2" "$HUSK" --root "$HUSK_ROOT" --debug --log "$log" \
+		run --bundle "$BUNDLE" "$(cid walk)" 3>&-
+	run grep -c "resolving paths in the root with the walker" "$log"
+	[ "$output" -ge 1 ]
+}
+
+@test "paths: mounts through a symlink to the host land inside the root (both resolvers)" {
+	local host="$BATS_TEST_TMPDIR/host" wrapper
+	mkdir "$host"
+	ln -s "$host" "$BUNDLE/rootfs/s"
+	update_config '.mounts += [{"destination": "/s/t", "type": "tmpfs", "source": "tmpfs"}]'
+	set_args sh -c 'grep -c " '"$host"'/t " /proc/self/mountinfo'
+	for wrapper in "" "$BATS_FILE_TMPDIR/no-openat2"; do
+		run timeout 60 $wrapper "$HUSK" --root "$HUSK_ROOT" run --bundle "$BUNDLE" "$(cid sym)" 3>&-
+		assert_success
+		assert_output "1"
+	done
+	run find "$host" -mindepth 1
+	assert_output ""
+	[ -d "$BUNDLE/rootfs$host/t" ]
+}
+
+# ---------------------------------------------------------------------------
+# LSM labels
+
+apparmor_on() {
+	grep -qw apparmor /sys/kernel/security/lsm 2>/dev/null ||
+		grep -q Y /sys/module/apparmor/parameters/enabled 2>/dev/null
+}
+
+selinux_on() {
+	grep -qw selinux /sys/kernel/security/lsm 2>/dev/null ||
+		grep -qw selinuxfs /proc/filesystems
+}
+
+@test "lsm: features says AppArmor and SELinux are supported" {
+	run husk features
+	assert_success
+	[ "$(echo "$output" | jq .linux.apparmor.enabled)" = true ]
+	[ "$(echo "$output" | jq .linux.selinux.enabled)" = true ]
+}
+
+@test "lsm: a label for an LSM the host does not have is refused, naming the setting, nothing left" {
+	local cfg=$BUNDLE/config.json n=0
+	set_args sh -c 'echo RAN'
+	if ! apparmor_on; then
+		update_config '.process.apparmorProfile = "docker-default"'
+		run husk run --bundle "$BUNDLE" "$(cid aa)"
+		assert_failure
+		assert_output "husk: $cfg: process.apparmorProfile: AppArmor is not enabled on this host, cannot apply profile \"docker-default\""
+		[ -z "$(ls -A "$HUSK_ROOT")" ]
+		update_config 'del(.process.apparmorProfile)'
+		n=$((n + 1))
+	fi
+	if ! selinux_on; then
+		update_config '.process.selinuxLabel = "system_u:system_r:container_t:s0"'
+		run husk run --bundle "$BUNDLE" "$(cid se)"
+		assert_failure
+		assert_output "husk: $cfg: process.selinuxLabel: SELinux is not enabled on this host, cannot apply label \"system_u:system_r:container_t:s0\""
+		[ -z "$(ls -A "$HUSK_ROOT")" ]
+		update_config 'del(.process.selinuxLabel) | .linux.mountLabel = "system_u:object_r:container_file_t:s0"'
+		run husk run --bundle "$BUNDLE" "$(cid ml)"
+		assert_failure
+		assert_output --partial "linux.mountLabel: SELinux is not enabled on this host"
+		[ -z "$(ls -A "$HUSK_ROOT")" ]
+		update_config 'del(.linux.mountLabel)'
+		n=$((n + 1))
+	fi
+	[ "$n" -gt 0 ] || skip "this host has both AppArmor and SELinux enabled"
+	# Empty labels mean none.
+	update_config '.process.apparmorProfile = "" | .process.selinuxLabel = "" | .linux.mountLabel = ""'
+	run husk run --bundle "$BUNDLE" "$(cid empty)"
+	assert_success
+	assert_output "RAN"
+}
+
+@test "lsm: exec refuses a label for an LSM the host does not have" {
+	set_args sleep 100
+	id=$(cid exl)
+	hrun run -d --bundle "$BUNDLE" "$id"
+	assert_success
+	if ! apparmor_on; then
+		run husk exec --apparmor docker-default "$id" true
+		assert_failure
+		assert_output --partial "exec: process.apparmorProfile: AppArmor is not enabled on this host"
+	fi
+	if ! selinux_on; then
+		run husk exec --process-label system_u:system_r:container_t:s0 "$id" true
+		assert_failure
+		assert_output --partial "exec: process.selinuxLabel: SELinux is not enabled on this host"
+		echo '{"args": ["true"], "cwd": "/", "selinuxLabel": "x_u:x_r:x_t:s0"}' >"$BATS_TEST_TMPDIR/p.json"
+		run husk exec --process "$BATS_TEST_TMPDIR/p.json" "$id"
+		assert_failure
+		assert_output --partial "process.selinuxLabel: SELinux is not enabled"
+	fi
+	apparmor_on && selinux_on && skip "this host has both AppArmor and SELinux enabled"
+	run husk exec "$id" true
+	assert_success
+}
+
+@test "lsm: the AppArmor profile is applied when the host has AppArmor" {
+	apparmor_on || skip "AppArmor is not enabled on this host ($(cat /sys/kernel/security/lsm 2>/dev/null || echo 'no securityfs'))"
+	# "unconfined" always exists; what matters is that husk asked for it.
+	update_config '.process.apparmorProfile = "unconfined"'
+	set_args sh -c 'cat /proc/self/attr/apparmor/current 2>/dev/null || cat /proc/self/attr/current'
+	run husk run --bundle "$BUNDLE" "$(cid aaon)"
+	assert_success
+	assert_output --partial "unconfined"
+}
+
+@test "lsm: an AppArmor profile confines the program, for run and exec" {
+	apparmor_on || skip "AppArmor is not enabled on this host ($(cat /sys/kernel/security/lsm 2>/dev/null || echo 'no securityfs'))"
+	command -v apparmor_parser >/dev/null || skip "apparmor_parser is not installed (Debian: apparmor)"
+	local name="husk-test-$RANDOM$RANDOM" prof="$BATS_TEST_TMPDIR/profile" out1 out2 out3
+	cat >"$prof" <<-EOF
+	profile $name flags=(attach_disconnected,mediate_deleted) {
+	  file,
+	  capability,
+	  signal,
+	  unix,
+	  network,
+	  deny /secret r,
+	}
+	EOF
+	apparmor_parser -r "$prof"
+	echo s3cret >"$BUNDLE/rootfs/secret"
+	update_config --arg p "$name" '.process.apparmorProfile = $p'
+	set_args sh -c 'cat /proc/self/attr/apparmor/current; cat /secret'
+	run husk run --bundle "$BUNDLE" "$(cid aarun)"
+	out1=$output
+	update_config 'del(.process.apparmorProfile)'
+	set_args sleep 100
+	id=$(cid aaexec)
+	hrun run -d --bundle "$BUNDLE" "$id"
+	run husk exec --apparmor "$name" "$id" sh -c 'cat /proc/self/attr/apparmor/current; cat /secret'
+	out2=$output
+	run husk exec "$id" cat /secret
+	out3=$output
+	husk delete --force "$id"
+	apparmor_parser -R "$prof"
+	[[ "$out1" == *"$name (enforce)"* && "$out1" == *"Permission denied"* && "$out1" != *s3cret* ]] ||
+		fail "run: $out1"
+	[[ "$out2" == *"$name (enforce)"* && "$out2" == *"Permission denied"* && "$out2" != *s3cret* ]] ||
+		fail "exec --apparmor: $out2"
+	[ "$out3" = s3cret ] || fail "exec without a profile: $out3"
+}
+
+@test "lsm: the SELinux label is applied when the host has SELinux" {
+	selinux_on || skip "SELinux is not enabled on this host ($(cat /sys/kernel/security/lsm 2>/dev/null || echo 'no securityfs'))"
+	label=$(cat /proc/self/attr/current | tr -d '\0')
+	update_config --arg l "$label" '.process.selinuxLabel = $l'
+	set_args sh -c 'cat /proc/self/attr/current'
+	run husk run --bundle "$BUNDLE" "$(cid seon)"
+	assert_success
+	assert_output --partial "$label"
+}
