@@ -19,7 +19,9 @@
 # is its /init).  The guest sees the host's / read-only over virtio 9p with
 # a tmpfs overlay on top, so bats, jq, busybox and the tree under test are
 # used in place; tests/vm/init then mounts cgroup2 with all controllers,
-# tmpfs on /tmp /run /var/tmp, and runs bats.  The guest also has an empty
+# tmpfs on /tmp /run /var/tmp, and runs bats from the leaf cgroup
+# /init.scope, as on a host booted by systemd (so a runtime cannot enable
+# controllers below its own cgroup).  The guest also has an empty
 # block device, /dev/vda (254:0, zeroes, writes dropped), for io rules.
 # The TAP comes back through a virtio serial port into a file that is
 # streamed here; its last line "# husk-vm: exit status N" gives this
