@@ -251,11 +251,14 @@ if [ ! -e "$initrd" ]; then
 		cp "$m" "$t/modules/" && basename "$m" >>"$t/modules/order"
 	done
 	rm -f "$t/deps"
+	[ -s "$t/modules/order" ] || die "cannot copy the modules ${modules[*]} of $krel"
 	(cd "$t" && find . -mindepth 1 | LC_ALL=C sort | "$busybox" cpio -o -H newc 2>/dev/null) >"$t.cpio" ||
 		die "cannot build the initramfs"
-	rm -rf "$t" "$kdir"/initramfs-*.cpio
+	rm -rf "$t"
 	mv "$t.cpio" "$initrd"
 fi
+# Other trees' initramfs may be booting now: only old ones go.
+find "$kdir" -maxdepth 1 -name 'initramfs-*.cpio' ! -newer "$initrd" -mmin +1440 -delete
 exec 8>&-
 
 # --- The job: what stage 2 reads through the shared /.
