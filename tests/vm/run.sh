@@ -257,8 +257,9 @@ if [ ! -e "$initrd" ]; then
 	rm -rf "$t"
 	mv "$t.cpio" "$initrd"
 fi
-# Other trees' initramfs may be booting now: only old ones go.
-find "$kdir" -maxdepth 1 -name 'initramfs-*.cpio' ! -newer "$initrd" -mmin +1440 -delete
+# Other trees' initramfs may be booting now: only those unused for a day go.
+touch "$initrd"
+find "$kdir" -maxdepth 1 -name 'initramfs-*.cpio' ! -name "${initrd##*/}" -mmin +1440 -delete
 exec 8>&-
 
 # --- The job: what stage 2 reads through the shared /.
