@@ -19,6 +19,8 @@ packages=(
 	# On a host running systemd, docker.io's postinst starts the system
 	# dockerd; the tests start their own either way.
 	podman conmon docker.io containerd
+	# the pure cgroup v2 guest (tests/vm/run.sh; it downloads the kernel)
+	qemu-system-x86 kmod xz-utils
 )
 
 missing=()

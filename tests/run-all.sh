@@ -1,7 +1,8 @@
 #!/bin/bash
 # The whole test suite: build, unit tests, bats against the normal build,
-# Podman and Docker running the normal build (tests/engines), bats against
-# an ASan+UBSan build, then the fuzzers for a minute.
+# Podman and Docker running the normal build (tests/engines), the cgroup
+# bats files in a pure cgroup v2 guest (tests/vm/run.sh), bats against an
+# ASan+UBSan build, then the fuzzers for a minute.
 #
 #   tests/run-all.sh            (as root, from anywhere in the tree)
 #
@@ -13,7 +14,8 @@
 #
 # Environment: HUSK_WORKDIR (scratch dir, default a new one under /tmp,
 # removed at the end unless KEEP_WORKDIR=1), FUZZ_SECONDS (default 60),
-# SKIP_ENGINES=1, SKIP_ASAN=1, SKIP_FUZZ=1, BATS_FLAGS (extra bats options).
+# SKIP_ENGINES=1, SKIP_VM=1, SKIP_ASAN=1, SKIP_FUZZ=1, BATS_FLAGS (extra bats
+# options); tests/vm/run.sh reads its own HUSK_VM_* settings.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -156,6 +158,28 @@ bats_engines() {
 		timeout -k 10 900 bats --tap ${BATS_FLAGS:-} "$src/tests/engines"
 }
 
+# The pure cgroup v2 lane: tests/vm/run.sh picks the files (the cgroup ones)
+# and boots one guest for all of them.  Its status 77 is a skip (no QEMU, no
+# kernel package), with the reason on a "1..0 # SKIP" line.
+vm_suite() {
+	local label="bats (pure cgroup v2 guest)" log=$work/vm.tap rc p f s
+	echo "# === $label"
+	HUSK=$work/build/husk BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-900} \
+		bash "$src/tests/vm/run.sh" 2>&1 | tee "$log" | tap_count
+	rc=${PIPESTATUS[0]}
+	read -r p f s <"$counts"
+	if [ "$rc" -eq 77 ] && [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		note skip "$label: $(sed -n 's/^1\.\.0 # SKIP //p' "$log" | head -n 1)"
+		return
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		note fail "$label exited with status $rc"
+	fi
+}
+
 # With the sanitizers, reports go to files so that teardown can pin each
 # one on the test that caused it (see HUSK_SANITIZER_LOGS in helpers.bash).
 bats_suite_asan() {
@@ -180,6 +204,11 @@ if step "build (normal)" build build; then
 		note skip "engine tests (SKIP_ENGINES=1)"
 	else
 		run_tap "engine tests: Podman and Docker (normal build)" bats_engines
+	fi
+	if [ "${SKIP_VM:-0}" = 1 ]; then
+		note skip "bats (pure cgroup v2 guest) (SKIP_VM=1)"
+	else
+		vm_suite
 	fi
 fi
 
