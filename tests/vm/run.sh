@@ -4,8 +4,7 @@
 #
 #   tests/vm/run.sh [BATS_FILE...]      (as root, from anywhere)
 #
-# Without files it runs tests/integration/cgroups*.bats, or lifecycle.bats
-# and run.bats while there are none.  tests/vm/guest.bats, which proves
+# Without files it runs tests/integration/cgroups*.bats and events_ps.bats.  tests/vm/guest.bats, which proves
 # that the guest is pure cgroup v2 with every controller enabled, always
 # runs first.  The husk under test is $HUSK, else ./husk, else build/husk of
 # the tree this script is in (as tests/integration/helpers.bash does).
@@ -92,11 +91,11 @@ HUSK=$(cd "$(dirname "$HUSK")" && pwd)/$(basename "$HUSK")
 
 files=()
 if [ $# -eq 0 ]; then
-	for f in "$top"/tests/integration/cgroups*.bats; do
+	# Everything that touches cgroups: the resources, update, pause and
+	# device rules, ps and events.
+	for f in "$top"/tests/integration/cgroups*.bats "$top"/tests/integration/events_ps.bats; do
 		[ -e "$f" ] && files+=("$f")
 	done
-	[ ${#files[@]} -gt 0 ] ||
-		files=("$top/tests/integration/lifecycle.bats" "$top/tests/integration/run.bats")
 fi
 for f in "$@"; do
 	[ -f "$f" ] || die "no bats file $f"
