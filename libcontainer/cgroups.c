@@ -318,10 +318,21 @@ static unsigned v2_available(const char *dir)
 
 /* mkdir -p below `root`; the last component must be new or an empty cgroup
  * (no processes): two containers never share one. */
-static int make_dirs(const char *root, const char *rel, bool *created, hk_error_t **err)
+/* The topmost directories a failing create made (parents included), so
+ * that it leaves nothing behind; a successful one keeps its parents. */
+struct made {
+  char *top[HK_CG_COUNT + 1];
+  size_t n;
+};
+
+static int remove_tree(const char *path);
+
+static int make_dirs(const char *root, const char *rel, bool *created, struct made *made,
+                     hk_error_t **err)
 {
   _cleanup_free_ char *path = hk_xasprintf("%s%s", root, rel);
   size_t rootlen = strlen(root);
+  bool first = true;
 
   *created = false;
   for (char *s = path + rootlen + 1; ; s++) {
@@ -329,9 +340,12 @@ static int make_dirs(const char *root, const char *rel, bool *created, hk_error_
     if (*s != '/' && !last)
       continue;
     *s = '\0';
-    if (mkdir(path, 0755) == 0)
+    if (mkdir(path, 0755) == 0) {
       *created = last;
-    else if (errno != EEXIST)
+      if (first && made->n < HK_ARRAY_SIZE(made->top))
+        made->top[made->n++] = hk_xstrdup(path);
+      first = false;
+    } else if (errno != EEXIST)
       return hk_error_make(err, errno, "create cgroup `%s`", path);
     if (last)
       break;
@@ -438,6 +452,7 @@ int hk_cgroup_create(const struct hk_cgroup_request *req, const struct hk_resour
   _cleanup_free_ char *v2_rel = NULL, *v2_root = NULL;
   __attribute__((cleanup(own_cgroups_clear))) struct own_cgroups own = {0};
   bool created;
+  struct made made = {0};
 
   if (check_request(req, err) < 0 || hk_cgroup_detect(&cg->layout, err) < 0)
     return -1;
@@ -474,7 +489,7 @@ int hk_cgroup_create(const struct hk_cgroup_request *req, const struct hk_resour
     rel = below_root(req, own.v1[c]);
     mnt = hk_xasprintf(CGROUP_ROOT "/%s", c == HK_CG_SYSTEMD ? "systemd" : v1_names[c]);
     cg->v1[c] = hk_xasprintf("%s%s", mnt, rel);
-    if (make_dirs(mnt, rel, &created, err) < 0) {
+    if (make_dirs(mnt, rel, &created, &made, err) < 0) {
       if (!created) /* not ours to remove */
         free(steal_pointer(&cg->v1[c]));
       goto fail;
@@ -487,7 +502,7 @@ int hk_cgroup_create(const struct hk_cgroup_request *req, const struct hk_resour
      * them later), not just the ones this config needs. */
     unsigned all = v2_root_avail & ~v1_have;
     cg->v2 = hk_xasprintf("%s%s", v2_root, v2_rel);
-    if (make_dirs(v2_root, v2_rel, &cg->created_v2, err) < 0) {
+    if (make_dirs(v2_root, v2_rel, &cg->created_v2, &made, err) < 0) {
       if (!cg->created_v2)
         free(steal_pointer(&cg->v2));
       goto fail;
@@ -497,9 +512,15 @@ int hk_cgroup_create(const struct hk_cgroup_request *req, const struct hk_resour
     cg->v2_mask = v2_available(cg->v2) & ~v1_have;
   }
   *out = steal_pointer(&cg);
+  for (size_t i = 0; i < made.n; i++)
+    free(made.top[i]);
   return 0;
 fail:
   hk_cgroup_destroy(cg, NULL);
+  for (size_t i = 0; i < made.n; i++) {
+    remove_tree(made.top[i]);
+    free(made.top[i]);
+  }
   return -1;
 }
 

@@ -365,7 +365,15 @@ sleeper() {
 	update_config --arg p "$HK_PREFIX-rel/c2" '.linux.cgroupsPath = $p'
 	id=$(cid b)
 	hrun create "$id"
-	[ "$status" -eq 0 ]
+	if [ "$status" -ne 0 ]; then
+		# On cgroup v2, husk's own cgroup holds husk: no controllers can be
+		# enabled below it, which husk says; the failed create leaves none
+		# of the directories it made, parents included.
+		[[ "$output" == *"cgroup v2 allows no controllers below a cgroup with processes"* ]]
+		[ -z "$(find /sys/fs/cgroup -maxdepth 6 -type d -path "*/$HK_PREFIX-rel*")" ]
+		[ ! -e "$HUSK_ROOT/$id" ]
+		return
+	fi
 	for d in $(all_cg_dirs "$id"); do
 		[[ "$d" == */"$HK_PREFIX-rel/c2" ]] || fail "$d"
 	done
