@@ -23,6 +23,7 @@
 #include "cgroups.h"
 #include "hooks.h"
 #include "container.h"
+#include "fault.h"
 #include "init.h"
 #include "log.h"
 #include "namespaces.h"
@@ -224,8 +225,10 @@ static int parent_sync(struct launch *l, const struct hk_create_opts *o, int fd,
   }
   if (hk_sync_expect(fd, HK_SYNC_READY, NULL, err) < 0)
     return -1;
+  HK_FAULT("before-state");
   if (save_state(l, o, err) < 0)
     return -1;
+  HK_FAULT("after-state");
   return hk_sync_send(fd, HK_SYNC_STATE_SAVED, err);
 }
 
@@ -354,6 +357,7 @@ static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error
   }
   close(sv[1]);
   l->init = l->child;
+  HK_FAULT("after-clone");
   if (a.cgroup_wait && (hk_cgroup_enter(l->cg, l->child, err) < 0 ||
                         hk_sync_send(sv[0], HK_SYNC_CGROUP_JOINED, err) < 0)) {
     close(sv[0]);
@@ -497,6 +501,7 @@ static int make_cgroup(struct launch *l, const struct hk_create_opts *o, hk_erro
   }
   if (record_cgroup(l->c->dirfd, l->cg, err) < 0)
     return -1;
+  HK_FAULT("after-cgroup");
   return hk_cgroup_apply(l->cg, res, lx->devices, lx->devices_len, false, l->config_path, err);
 }
 
@@ -515,6 +520,7 @@ static int create(const struct hk_create_opts *o, struct launch *l, hk_error_t *
     return hk_error_wrap(err, "%s", l->config_path);
   if (hk_container_claim(o->root, o->id, &l->c, err) < 0)
     return -1;
+  HK_FAULT("before-cgroup");
   if (make_cgroup(l, o, err) < 0 ||
       hk_overlay_prepare(&l->overlay, l->c->dirfd, o->root, o->id, err) < 0 ||
       spawn_init(l, o, err) < 0) {
@@ -799,11 +805,13 @@ static int delete_container(const char *root, const char *id, bool force,
     return_net_devices(c->dirfd, -1, c->state->pid, c->state->start_time);
     if (stop_all(c, err) < 0)
       return -1;
+    HK_FAULT("delete-after-stop");
   } else {
     return_net_devices(c->dirfd, -1, 0, 0);
   }
   if (remove_cgroup(c, err) < 0)
     return -1;
+  HK_FAULT("delete-after-cgroup");
   run_late_hooks(c, spec, false);
   remove_overlay_dirs(c->dirfd, false);
   return hk_container_destroy_dir(c, err);

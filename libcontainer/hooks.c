@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "fault.h"
 #include "hooks.h"
 #include "log.h"
 #include "utils.h"
@@ -115,6 +116,7 @@ static int run_one(const struct hk_hook *h, const char *name, size_t i, const ch
   pid = fork();
   if (pid == 0)
     hook_child(h, inp[0], outp[1]);
+  HK_FAULT("hook-running");
   close(inp[0]);
   close(outp[1]);
   if (pid < 0) {
