@@ -347,6 +347,7 @@ static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   a.fifo_fd = fifo;
   a.sync_fd = sv[1];
+  a.peer_fd = sv[0];
   a.cgroupns = !staged && (l->plan.new_flags & CLONE_NEWCGROUP);
   l->child = clone_init(l, &a, (staged ? 0 : l->plan.new_flags & ~CLONE_NEWCGROUP) | SIGCHLD);
   if (l->child < 0) {

@@ -285,6 +285,8 @@ void hk_init_main(const struct hk_init_args *a)
   HK_FAULT("init-start");
   if (a->close_fd >= 0)
     close(a->close_fd);
+  /* Else the socket never reads EOF when husk dies after READY. */
+  close(a->peer_fd);
   /* Until the state is saved, die with husk rather than outlive it. */
   if (!a->staged) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
