@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -17,9 +18,14 @@
 
 #define HOOK_OUTPUT_MAX 2048
 
-static void __attribute__((noreturn)) hook_child(const struct hk_hook *h, int in, int out)
+/* A hook dies with whoever runs it: when husk (or init) is killed, no hook
+ * keeps working for a container that will never exist. */
+static void __attribute__((noreturn)) hook_child(const struct hk_hook *h, int in, int out,
+                                                 pid_t parent)
 {
   sigset_t none;
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+    _exit(127);
   if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
     _exit(127);
   sigemptyset(&none);
@@ -102,7 +108,7 @@ static int run_one(const struct hk_hook *h, const char *name, size_t i, const ch
 {
   int inp[2], outp[2], status = 0, pidfd;
   char output[HOOK_OUTPUT_MAX];
-  pid_t pid;
+  pid_t pid, parent;
 
   if (h->path == NULL || h->path[0] != '/')
     return hk_error_plain(err, EINVAL, "hooks.%s[%zu].path: must be an absolute path", name, i);
@@ -113,9 +119,10 @@ static int run_one(const struct hk_hook *h, const char *name, size_t i, const ch
     close(inp[1]);
     return hk_error_make(err, errno, "hooks.%s[%zu]: pipe", name, i);
   }
+  parent = getpid();
   pid = fork();
   if (pid == 0)
-    hook_child(h, inp[0], outp[1]);
+    hook_child(h, inp[0], outp[1], parent);
   HK_FAULT("hook-running");
   close(inp[0]);
   close(outp[1]);
