@@ -18,7 +18,7 @@
  *   after-clone          husk: init exists (and is in its cgroup)
  *   init-namespaces      init: namespaces made, CONFIGURED received
  *   init-mounts          init: config.mounts done, /dev and the root not yet
- *   hook-running         whoever runs a hook: while the hook's process runs
+ *   hook-running         whoever runs a hook: once the hook printed something
  *   init-ready           init: built, about to send READY
  *   before-state         husk: init is READY, state.json not written
  *   after-state          husk: state.json written, init not yet told

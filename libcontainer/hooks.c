@@ -83,6 +83,8 @@ static int hook_wait(pid_t pid, int pidfd, int in, int out, const char *json, co
     if (p[1].revents) {
       char buf[512];
       ssize_t n = read(out, buf, sizeof(buf));
+      if (n > 0) /* surely running now */
+        HK_FAULT("hook-running");
       if (n > 0 && have < HOOK_OUTPUT_MAX - 1) {
         size_t take = (size_t)n < HOOK_OUTPUT_MAX - 1 - have ? (size_t)n : HOOK_OUTPUT_MAX - 1 - have;
         memcpy(output + have, buf, take);
@@ -123,7 +125,6 @@ static int run_one(const struct hk_hook *h, const char *name, size_t i, const ch
   pid = fork();
   if (pid == 0)
     hook_child(h, inp[0], outp[1], parent);
-  HK_FAULT("hook-running");
   close(inp[0]);
   close(outp[1]);
   if (pid < 0) {
