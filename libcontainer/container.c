@@ -726,7 +726,9 @@ static int kill_loaded(struct hk_container *c, int signo, bool all, hk_error_t *
 int hk_container_kill(const char *root, const char *id, int signo, bool all, hk_error_t **err)
 {
   _cleanup_container_ struct hk_container *c = NULL;
-  if (hk_container_load(root, id, HK_LOCK_SHARED, &c, err) < 0)
+  /* --all freezes the cgroup for a moment: readers must not see that as
+   * "paused", nor pause/resume interleave with it. */
+  if (hk_container_load(root, id, all ? HK_LOCK_EXCLUSIVE : HK_LOCK_SHARED, &c, err) < 0)
     return -1;
   return kill_loaded(c, signo, all, err);
 }
