@@ -112,6 +112,11 @@ static int check_spec(struct launch *l, const struct hk_create_opts *o, hk_error
     return hk_error_make(err, errno, "%s: root.path: rootfs `%s`", l->config_path, root);
   if (stat(l->rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
     return hk_error_make(err, ENOTDIR, "%s: root.path: rootfs `%s`", l->config_path, root);
+  /* Else the mount targets and devices would be made in the host's own
+   * directories, before pivot_root fails. */
+  if (strcmp(l->rootfs, "/") == 0)
+    return hk_error_plain(err, EINVAL, "%s: root.path: `%s` is the host's root directory",
+                          l->config_path, root);
   return 0;
 }
 
