@@ -133,6 +133,14 @@ static int run_one(const struct hk_hook *h, const char *name, size_t i, const ch
     return hk_error_make(err, errno, "hooks.%s[%zu]: fork", name, i);
   }
   pidfd = syscall(SYS_pidfd_open, pid, 0);
+  if (pidfd < 0) { /* else hook_wait polls nothing, forever, once the pipes close */
+    int e = errno;
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    close(inp[1]);
+    close(outp[0]);
+    return hk_error_make(err, e, "hooks.%s[%zu]: pidfd_open", name, i);
+  }
   if (hook_wait(pid, pidfd, inp[1], outp[0], json, h, output, &status) < 0) {
     close(pidfd);
     close(outp[0]);
