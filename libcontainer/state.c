@@ -281,7 +281,13 @@ int hk_container_list(const char *root, struct hk_state ***out, size_t *n, hk_er
     if (de->d_name[0] == '.' || de->d_type != DT_DIR)
       continue;
     if (hk_container_load(root, de->d_name, HK_LOCK_SHARED, &c, &e) < 0) {
-      hk_debug("list: skipping `%s`: %s", de->d_name, e->msg);
+      /* Deleted meanwhile: nothing to say.  Broken (a create that crashed,
+       * a damaged state.json): not a container, but worth a warning, as
+       * it holds what delete --force must remove. */
+      if (e->code == ENOENT && strstr(e->msg, "does not exist"))
+        hk_debug("list: skipping `%s`: %s", de->d_name, e->msg);
+      else if (hk_id_validate(de->d_name, NULL) == 0)
+        hk_warn("list: skipping \"%s\": %s", de->d_name, e->msg);
       hk_error_free(e);
       continue;
     }
