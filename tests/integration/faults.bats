@@ -108,6 +108,11 @@ husk_dies_in_create() {
 	assert_failure
 	assert_output --partial "container \"$id\" is incomplete"
 	assert_output --partial "delete --force"
+	# list does not show it as a container, but warns about it.
+	run husk list -q
+	assert_success
+	assert_output --partial "warning: list: skipping \"$id\""
+	refute_line "$id"
 	if [ "$has_cgroup" = yes ]; then
 		[ -n "$(cgroups_of "$id")" ] || fail "expected the cgroup to exist"
 	fi
