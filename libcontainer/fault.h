@@ -34,8 +34,8 @@
 #include <string.h>
 
 #define HK_FAULT_POINTS                                                                            \
-  "before-cgroup after-cgroup init-start after-clone init-namespaces init-mounts hook-running "   \
-  "init-ready before-state after-state init-created init-started delete-after-stop "              \
+  "before-cgroup after-cgroup init-start after-clone init-namespaces init-mounts hook-running "    \
+  "init-ready before-state after-state init-created init-started delete-after-stop "               \
   "delete-after-cgroup"
 
 #ifdef HK_FAULT_INJECTION
@@ -62,7 +62,7 @@ static inline void hk_fault(const char *point)
 #define HK_FAULT(point) hk_fault(point)
 #else
 #define HK_FAULT_ENABLED false
-#define HK_FAULT(point) ((void)0)
+#define HK_FAULT(point)  ((void)0)
 #endif
 
 /* Whether name is one of HK_FAULT_POINTS. */

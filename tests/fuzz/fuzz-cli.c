@@ -33,15 +33,15 @@ int husk_parse_create(const char *cmd, const char *help, bool is_run, int argc, 
 void husk_create_opts_free(struct hk_create_opts *o);
 
 #define MAX_ARGS 32
-#define NO_ROOT "/nonexistent/husk-fuzz-root"
+#define NO_ROOT  "/nonexistent/husk-fuzz-root"
 
 static const struct {
   const char *name;
   int (*fn)(struct husk_global *g, int argc, char **argv);
 } commands[] = {
-    {"start", husk_cmd_start},   {"state", husk_cmd_state},   {"kill", husk_cmd_kill},
-    {"delete", husk_cmd_delete}, {"pause", husk_cmd_pause},   {"resume", husk_cmd_resume},
-    {"update", husk_cmd_update}, {"ps", husk_cmd_ps},         {"events", husk_cmd_events},
+    {"start", husk_cmd_start},   {"state", husk_cmd_state}, {"kill", husk_cmd_kill},
+    {"delete", husk_cmd_delete}, {"pause", husk_cmd_pause}, {"resume", husk_cmd_resume},
+    {"update", husk_cmd_update}, {"ps", husk_cmd_ps},       {"events", husk_cmd_events},
     {"list", husk_cmd_list},     {"exec", husk_cmd_exec},
 };
 
