@@ -23,6 +23,7 @@
 #include "cgroups.h"
 #include "hooks.h"
 #include "container.h"
+#include "fault.h"
 #include "idmap.h"
 #include "init.h"
 #include "log.h"
@@ -130,6 +131,11 @@ static int check_spec(struct launch *l, const struct hk_create_opts *o, hk_error
     return hk_error_make(err, errno, "%s: root.path: rootfs `%s`", l->config_path, root);
   if (stat(l->rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
     return hk_error_make(err, ENOTDIR, "%s: root.path: rootfs `%s`", l->config_path, root);
+  /* Else the mount targets and devices would be made in the host's own
+   * directories, before pivot_root fails. */
+  if (strcmp(l->rootfs, "/") == 0)
+    return hk_error_plain(err, EINVAL, "%s: root.path: `%s` is the host's root directory",
+                          l->config_path, root);
   return 0;
 }
 
@@ -269,8 +275,10 @@ static int parent_sync(struct launch *l, const struct hk_create_opts *o, int fd,
   }
   if (hk_sync_expect(fd, HK_SYNC_READY, NULL, err) < 0)
     return -1;
+  HK_FAULT("before-state");
   if (save_state(l, o, err) < 0)
     return -1;
+  HK_FAULT("after-state");
   return hk_sync_send(fd, HK_SYNC_STATE_SAVED, err);
 }
 
@@ -414,6 +422,7 @@ static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   a.fifo_fd = fifo;
   a.sync_fd = sv[1];
+  a.peer_fd = sv[0];
   a.cgroupns = !staged && (l->plan.new_flags & CLONE_NEWCGROUP);
   l->child = clone_init(l, &a, (staged ? 0 : l->plan.new_flags & ~CLONE_NEWCGROUP) | SIGCHLD);
   hk_idmap_mounts_clear(&idmap); /* init has its own copies */
@@ -425,6 +434,7 @@ static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error
   }
   close(sv[1]);
   l->init = l->child;
+  HK_FAULT("after-clone");
   if (l->cg && !a.cgroup_self &&
       (hk_cgroup_enter(l->cg, l->child, a.cgroup_v2_done, err) < 0 ||
        hk_sync_send(sv[0], HK_SYNC_CGROUP_JOINED, err) < 0)) {
@@ -574,6 +584,7 @@ static int make_cgroup(struct launch *l, const struct hk_create_opts *o, hk_erro
   }
   if (record_cgroup(l->c->dirfd, l->cg, err) < 0)
     return -1;
+  HK_FAULT("after-cgroup");
   return hk_cgroup_apply(l->cg, res, lx->devices, lx->devices_len, false, l->config_path, err);
 }
 
@@ -592,6 +603,7 @@ static int create(const struct hk_create_opts *o, struct launch *l, hk_error_t *
     return hk_error_wrap(err, "%s", l->config_path);
   if (hk_container_claim(o->root, o->id, &l->c, err) < 0)
     return -1;
+  HK_FAULT("before-cgroup");
   if (make_cgroup(l, o, err) < 0 ||
       hk_overlay_prepare(&l->overlay, l->c->dirfd, o->root, o->id, err) < 0 ||
       spawn_init(l, o, err) < 0) {
@@ -799,7 +811,9 @@ static int kill_loaded(struct hk_container *c, int signo, bool all, hk_error_t *
 int hk_container_kill(const char *root, const char *id, int signo, bool all, hk_error_t **err)
 {
   _cleanup_container_ struct hk_container *c = NULL;
-  if (hk_container_load(root, id, HK_LOCK_SHARED, &c, err) < 0)
+  /* --all freezes the cgroup for a moment: readers must not see that as
+   * "paused", nor pause/resume interleave with it. */
+  if (hk_container_load(root, id, all ? HK_LOCK_EXCLUSIVE : HK_LOCK_SHARED, &c, err) < 0)
     return -1;
   return kill_loaded(c, signo, all, err);
 }
@@ -879,11 +893,13 @@ static int delete_container(const char *root, const char *id, bool force,
     return_net_devices(c->dirfd, -1, c->state->pid, c->state->start_time);
     if (stop_all(c, err) < 0)
       return -1;
+    HK_FAULT("delete-after-stop");
   } else {
     return_net_devices(c->dirfd, -1, 0, 0);
   }
   if (remove_cgroup(c, err) < 0)
     return -1;
+  HK_FAULT("delete-after-cgroup");
   run_late_hooks(c, spec, false);
   remove_overlay_dirs(c->dirfd, false);
   return hk_container_destroy_dir(c, err);

@@ -53,15 +53,29 @@ static int open_parent(int rootfd, const char *path, char **base, hk_error_t **e
   return hk_path_open_in_root(rootfd, dir, HK_PATH_CREATE_DIR, err);
 }
 
-static int bind_host_node(int rootfd, const struct dev_node *d, hk_error_t **err)
+/* In a user namespace mknod is refused, so the host's node at the same
+ * path is bound instead.  It must be that very device: a config naming
+ * /etc/passwd as a device must not get the host's file. */
+static int bind_host_node(int rootfd, const struct dev_node *d, mode_t type, hk_error_t **err)
 {
-  _cleanup_close_ int dfd = hk_path_open_in_root(rootfd, d->path, HK_PATH_CREATE_FILE, err);
-  char dp[HK_FD_PATH_MAX];
+  _cleanup_close_ int src = open(d->path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  _cleanup_close_ int dfd = -1;
+  char sp[HK_FD_PATH_MAX], dp[HK_FD_PATH_MAX];
+  struct stat st;
 
+  if (src < 0 || fstat(src, &st) < 0)
+    return hk_error_make(err, errno, "bind host device `%s` (user namespace)", d->path);
+  if ((st.st_mode & S_IFMT) != type || st.st_rdev != makedev(d->major, d->minor))
+    return hk_error_plain(err, EINVAL,
+                          "`%s` on the host is not the %s device %u:%u (in a user namespace "
+                          "the host's node is bound, so it must be)",
+                          d->path, type == S_IFBLK ? "block" : "character", d->major, d->minor);
+  dfd = hk_path_open_in_root(rootfd, d->path, HK_PATH_CREATE_FILE, err);
   if (dfd < 0)
     return -1;
+  hk_fd_path(sp, src);
   hk_fd_path(dp, dfd);
-  if (mount(d->path, dp, NULL, MS_BIND, NULL) < 0)
+  if (mount(sp, dp, NULL, MS_BIND, NULL) < 0)
     return hk_error_make(err, errno, "bind host device `%s`", d->path);
   return 0;
 }
@@ -123,10 +137,10 @@ static int make_node(int rootfd, int devfd, const struct dev_node *d, bool in_us
   _cleanup_close_ int pfd = -1;
   mode_t type = 0;
 
-  if (in_userns)
-    return bind_host_node(rootfd, d, err);
   if (node_type(d, &type, err) < 0)
     return -1;
+  if (in_userns && type != S_IFIFO)
+    return bind_host_node(rootfd, d, type, err);
   if (devfd >= 0)
     return make_node_in(devfd, d->path + 5, d, type, me, err);
   pfd = open_parent(rootfd, d->path, &base, err);

@@ -6,19 +6,26 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 
+#include "fault.h"
 #include "hooks.h"
 #include "log.h"
 #include "utils.h"
 
 #define HOOK_OUTPUT_MAX 2048
 
-static void __attribute__((noreturn)) hook_child(const struct hk_hook *h, int in, int out)
+/* A hook dies with whoever runs it: when husk (or init) is killed, no hook
+ * keeps working for a container that will never exist. */
+static void __attribute__((noreturn)) hook_child(const struct hk_hook *h, int in, int out,
+                                                 pid_t parent)
 {
   sigset_t none;
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+    _exit(127);
   if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
     _exit(127);
   sigemptyset(&none);
@@ -76,6 +83,8 @@ static int hook_wait(pid_t pid, int pidfd, int in, int out, const char *json, co
     if (p[1].revents) {
       char buf[512];
       ssize_t n = read(out, buf, sizeof(buf));
+      if (n > 0) /* surely running now */
+        HK_FAULT("hook-running");
       if (n > 0 && have < HOOK_OUTPUT_MAX - 1) {
         size_t take = (size_t)n < HOOK_OUTPUT_MAX - 1 - have ? (size_t)n : HOOK_OUTPUT_MAX - 1 - have;
         memcpy(output + have, buf, take);
@@ -101,7 +110,7 @@ static int run_one(const struct hk_hook *h, const char *name, size_t i, const ch
 {
   int inp[2], outp[2], status = 0, pidfd;
   char output[HOOK_OUTPUT_MAX];
-  pid_t pid;
+  pid_t pid, parent;
 
   if (h->path == NULL || h->path[0] != '/')
     return hk_error_plain(err, EINVAL, "hooks.%s[%zu].path: must be an absolute path", name, i);
@@ -112,9 +121,10 @@ static int run_one(const struct hk_hook *h, const char *name, size_t i, const ch
     close(inp[1]);
     return hk_error_make(err, errno, "hooks.%s[%zu]: pipe", name, i);
   }
+  parent = getpid();
   pid = fork();
   if (pid == 0)
-    hook_child(h, inp[0], outp[1]);
+    hook_child(h, inp[0], outp[1], parent);
   close(inp[0]);
   close(outp[1]);
   if (pid < 0) {
@@ -123,6 +133,14 @@ static int run_one(const struct hk_hook *h, const char *name, size_t i, const ch
     return hk_error_make(err, errno, "hooks.%s[%zu]: fork", name, i);
   }
   pidfd = syscall(SYS_pidfd_open, pid, 0);
+  if (pidfd < 0) { /* else hook_wait polls nothing, forever, once the pipes close */
+    int e = errno;
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    close(inp[1]);
+    close(outp[0]);
+    return hk_error_make(err, e, "hooks.%s[%zu]: pidfd_open", name, i);
+  }
   if (hook_wait(pid, pidfd, inp[1], outp[0], json, h, output, &status) < 0) {
     close(pidfd);
     close(outp[0]);

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 
 #include "caps.h"
+#include "fault.h"
 #include "hooks.h"
 #include "idmap.h"
 #include "init.h"
@@ -293,8 +294,11 @@ void hk_init_main(const struct hk_init_args *a)
   bool late_undumpable = geteuid() != 0 && (a->plan->new_flags & CLONE_NEWUSER);
   if (!late_undumpable)
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  HK_FAULT("init-start");
   if (a->close_fd >= 0)
     close(a->close_fd);
+  /* Else the socket never reads EOF when husk dies after READY. */
+  close(a->peer_fd);
   /* Until the state is saved, die with husk rather than outlive it. */
   if (!a->staged) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -325,6 +329,7 @@ void hk_init_main(const struct hk_init_args *a)
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (hk_sync_expect(a->sync_fd, HK_SYNC_CONFIGURED, &ic.host_pid, &err) < 0)
     _exit(1);
+  HK_FAULT("init-namespaces");
   if (a->staged) {
     /* We were reparented to husk (a subreaper) when our parent exited. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -349,17 +354,20 @@ void hk_init_main(const struct hk_init_args *a)
   if (seccomp_point(a) == SECCOMP_BEFORE_READY &&
       hk_seccomp_apply(a->seccomp, a->sync_fd, &err) < 0)
     die_with(a->sync_fd, err);
+  HK_FAULT("init-ready");
   if (hk_sync_send(a->sync_fd, HK_SYNC_READY, &err) < 0 ||
       hk_sync_expect(a->sync_fd, HK_SYNC_STATE_SAVED, NULL, &err) < 0)
     _exit(1);
   close(a->sync_fd);
   if (a->console_fd >= 0)
     close(a->console_fd);
+  HK_FAULT("init-created");
   if (wait_for_start(procfd, a->fifo_fd, &err) < 0) {
     hk_log(HK_LOG_ERROR, "%s", err->msg);
     _exit(1);
   }
   close(procfd);
+  HK_FAULT("init-started");
   /* startContainer hooks run in the container, after `start`. */
   hk_hooks_state_view(&st, a->spec, a->id, a->bundle, ic.host_pid, "created");
   if (hk_hooks_run(&a->spec->hooks.start_container, "startContainer", &st, false, &err) < 0) {

@@ -20,6 +20,7 @@ struct hk_init_args {
   const char *rootfs; /* absolute */
   const char *bundle; /* absolute */
   int sync_fd;
+  int peer_fd;   /* the parent's end of the sync socket, closed at once */
   int fifo_fd;   /* O_PATH descriptor of the exec fifo */
   int close_fd;  /* the parent's state lock, closed at once */
   int console_fd; /* connected --console-socket, or -1 */

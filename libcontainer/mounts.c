@@ -322,6 +322,34 @@ static int copy_tree(int from, int to, int depth, hk_error_t **err)
   return r;
 }
 
+/* proc and sysfs hold the kernel's knobs, which masked and read-only paths
+ * and LSM profiles expect at their usual place: a rootfs must not move them
+ * elsewhere with a symlink (/proc -> /etc), so their destination may not go
+ * through one (runc refuses this too).  Both descriptors were resolved in
+ * root; what they point to, seen from here, must differ by dest exactly. */
+static int check_not_redirected(int rootfd, int dfd, const char *type, const char *dest,
+                                hk_error_t **err)
+{
+  char rp[HK_FD_PATH_MAX], dp[HK_FD_PATH_MAX], root[4096], real[4096];
+  ssize_t n, k;
+
+  hk_fd_path(rp, rootfd);
+  hk_fd_path(dp, dfd);
+  n = readlink(rp, root, sizeof(root) - 1);
+  k = readlink(dp, real, sizeof(real) - 1);
+  if (n < 0 || k < 0)
+    return hk_error_make(err, errno, "resolve `%s`", dest);
+  root[n] = real[k] = '\0';
+  if (strcmp(root, "/") == 0)
+    n = 0;
+  if (strncmp(real, root, n) != 0 || strcmp(real + n, dest) != 0)
+    return hk_error_plain(err, ELOOP,
+                          "%s must be mounted on an ordinary directory: `%s` goes through a "
+                          "symlink in the rootfs (to `%s`)",
+                          type, dest, strncmp(real, root, n) == 0 ? real + n : real);
+  return 0;
+}
+
 static int mount_fs(int rootfd, const struct hk_mount *m, const char *dest,
                     const struct hk_mount_opts *o, const struct hk_mount_ctx *ctx, int *dfd,
                     hk_error_t **err)
@@ -340,6 +368,9 @@ static int mount_fs(int rootfd, const struct hk_mount *m, const char *dest,
   }
   *dfd = hk_path_open_in_root(rootfd, dest, HK_PATH_CREATE_DIR, err);
   if (*dfd < 0)
+    return -1;
+  if ((strcmp(type, "proc") == 0 || strcmp(type, "sysfs") == 0) &&
+      check_not_redirected(rootfd, *dfd, type, dest, err) < 0)
     return -1;
   hk_fd_path(dp, *dfd);
   if (strcmp(type, "cgroup") == 0) {

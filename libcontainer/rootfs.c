@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 
 #include "devices.h"
+#include "fault.h"
 #include "log.h"
 #include "lsm.h"
 #include "mounts.h"
@@ -130,6 +131,7 @@ int hk_rootfs_setup(const struct hk_rootfs_opts *o, hk_error_t **err)
   for (size_t i = 0; i < spec->mounts_len; i++)
     if (apply_mount(rootfd, o, &mc, i, err) < 0)
       return -1;
+  HK_FAULT("init-mounts");
   if (hk_devices_setup(rootfd, spec, dev_is_fresh(spec), o->in_userns, err) < 0)
     return -1;
   if (spec->process.cwd && spec->process.cwd[0] == '/') {

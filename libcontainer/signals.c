@@ -54,7 +54,7 @@ int hk_signal_parse(const char *s, int *signo, hk_error_t **err)
     long off = 0;
     if (name[5] != '\0') {
       off = strtol(name + 5, &end, 10);
-      if (*end != '\0' || (min && off < 0) || (!min && off > 0))
+      if (*end != '\0' || (min && off < 0) || (!min && off > 0) || off > 64 || off < -64)
         return hk_error_plain(err, EINVAL, "unknown signal \"%s\"", s);
     }
     n = (min ? SIGRTMIN : SIGRTMAX) + off;

@@ -163,6 +163,12 @@ static int read_state(struct hk_container *c, hk_error_t **err)
   size_t len;
 
   name = hk_xasprintf("%s/%s/%s", c->root, c->id, HK_STATE_FILE);
+  /* We hold the lock, so no create is writing it: that create died. */
+  if (fd < 0 && errno == ENOENT)
+    return hk_error_plain(err, ENOENT,
+                         "container \"%s\" is incomplete: `%s` is missing (its create did not "
+                         "finish); `husk delete --force %s` removes what is left",
+                         c->id, name, c->id);
   if (fd < 0)
     return hk_error_make(err, errno, "open `%s`", name);
   if (hk_read_fd(fd, name, HK_SPEC_MAX_FILE_SIZE, &buf, &len, err) < 0)
@@ -175,6 +181,7 @@ int hk_container_load(const char *root, const char *id, enum hk_lock lock,
 {
   _cleanup_container_ struct hk_container *c = NULL;
   _cleanup_close_ int rootfd = -1;
+  struct stat st;
 
   if (hk_id_validate(id, err) < 0)
     return -1;
@@ -200,6 +207,9 @@ int hk_container_load(const char *root, const char *id, enum hk_lock lock,
   } else if (flock(c->dirfd, LOCK_EX) < 0) {
     return hk_error_make(err, errno, "lock `%s/%s`", root, id);
   }
+  /* Removed (a delete, a failed create) while we waited for the lock. */
+  if (fstat(c->dirfd, &st) == 0 && st.st_nlink == 0)
+    return hk_error_plain(err, ENOENT, "container \"%s\" does not exist", id);
   if (read_state(c, err) < 0)
     return -1;
   hk_state_refresh(c->state, c->dirfd);
@@ -271,7 +281,13 @@ int hk_container_list(const char *root, struct hk_state ***out, size_t *n, hk_er
     if (de->d_name[0] == '.' || de->d_type != DT_DIR)
       continue;
     if (hk_container_load(root, de->d_name, HK_LOCK_SHARED, &c, &e) < 0) {
-      hk_debug("list: skipping `%s`: %s", de->d_name, e->msg);
+      /* Deleted meanwhile: nothing to say.  Broken (a create that crashed,
+       * a damaged state.json): not a container, but worth a warning, as
+       * it holds what delete --force must remove. */
+      if (e->code == ENOENT && strstr(e->msg, "does not exist"))
+        hk_debug("list: skipping `%s`: %s", de->d_name, e->msg);
+      else if (hk_id_validate(de->d_name, NULL) == 0)
+        hk_warn("list: skipping \"%s\": %s", de->d_name, e->msg);
       hk_error_free(e);
       continue;
     }

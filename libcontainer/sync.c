@@ -72,6 +72,14 @@ static int send_msg(int fd, const struct hk_sync_hdr *h, const void *payload, en
   }
 }
 
+/* A closed socket means the other side died: say so rather than EPIPE. */
+static int send_failed(enum hk_sync_msg msg, hk_error_t **err)
+{
+  if (errno == EPIPE || errno == ECONNRESET)
+    return hk_error_plain(err, errno, "container init exited before %s", hk_sync_msg_name(msg));
+  return hk_error_make(err, errno, "sync: send %s", hk_sync_msg_name(msg));
+}
+
 int hk_sync_send(int fd, enum hk_sync_msg msg, hk_error_t **err)
 {
   return hk_sync_send_code(fd, msg, 0, err);
@@ -81,7 +89,7 @@ int hk_sync_send_code(int fd, enum hk_sync_msg msg, int code, hk_error_t **err)
 {
   struct hk_sync_hdr h = {.type = msg, .code = code};
   if (send_msg(fd, &h, NULL, ANC_NONE, -1) < 0)
-    return hk_error_make(err, errno, "sync: send %s", hk_sync_msg_name(msg));
+    return send_failed(msg, err);
   return 0;
 }
 
@@ -89,7 +97,7 @@ int hk_sync_send_pid(int fd, hk_error_t **err)
 {
   struct hk_sync_hdr h = {.type = HK_SYNC_INIT_PID};
   if (send_msg(fd, &h, NULL, ANC_CREDS, -1) < 0)
-    return hk_error_make(err, errno, "sync: send INIT_PID");
+    return send_failed(HK_SYNC_INIT_PID, err);
   return 0;
 }
 
@@ -97,7 +105,7 @@ int hk_sync_send_fd(int fd, enum hk_sync_msg msg, int passfd, hk_error_t **err)
 {
   struct hk_sync_hdr h = {.type = msg};
   if (send_msg(fd, &h, NULL, ANC_FD, passfd) < 0)
-    return hk_error_make(err, errno, "sync: send %s", hk_sync_msg_name(msg));
+    return send_failed(msg, err);
   return 0;
 }
 
@@ -159,9 +167,11 @@ static int expect(int fd, enum hk_sync_msg expected, int *value, int *passfd, hk
   do
     n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
   while (n < 0 && errno == EINTR);
+  if (n < 0 && errno == ECONNRESET)
+    n = 0; /* the peer died before reading what we sent: it is gone too */
   if (n < 0)
     return hk_error_make(err, errno, "sync: waiting for %s", hk_sync_msg_name(expected));
-  if (mh.msg_control)
+  if (mh.msg_control && n > 0)
     take_ancillary(&mh, &pid, &got_fd);
   if (n == 0)
     return hk_error_make(err, 0, "container init exited before %s",

@@ -11,6 +11,7 @@
 
 #include "husk.h"
 #include "libcontainer/container.h"
+#include "libcontainer/fault.h"
 #include "libcontainer/log.h"
 #include "libcontainer/selfexe.h"
 #include "libcontainer/utils.h"
@@ -219,6 +220,8 @@ int main(int argc, char **argv)
       break;
     case 'v':
       printf("husk version %s\nspec: %s\n", PACKAGE_VERSION, HK_OCI_VERSION);
+      if (HK_FAULT_ENABLED) /* a test build: see libcontainer/fault.h */
+        printf("fault injection (HUSK_FAULT): %s\n", HK_FAULT_POINTS);
       return 0;
     case 'h':
       print_usage(stdout);
@@ -231,6 +234,9 @@ int main(int argc, char **argv)
   }
   if (open_log(&g) < 0)
     return 1;
+  if (HK_FAULT_ENABLED && getenv("HUSK_FAULT") && !hk_fault_known(getenv("HUSK_FAULT")))
+    return husk_usage_error(NULL, "HUSK_FAULT: unknown fault point \"%s\" (known: %s)",
+                            getenv("HUSK_FAULT"), HK_FAULT_POINTS);
   if (g.root[0] == '\0')
     return husk_usage_error(NULL, "--root: must not be empty");
   if (optind >= argc) {

@@ -72,7 +72,7 @@ static int parse_size(const char *s, int64_t *out)
     return 0;
   }
   v = strtold(s, &end);
-  if (errno || end == s || v < 0)
+  if (errno || end == s || !(v >= 0)) /* NaN too */
     return -1;
   switch (*end) {
   case 'k': case 'K': mult = 1LL << 10; end++; break;

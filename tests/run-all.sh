@@ -12,6 +12,13 @@
 # Prints all TAP as it goes and ends with one line "N passed, N failed,
 # N skipped"; exits non-zero on any failure.
 #
+# Both builds are configured with --enable-fault-injection, so that
+# tests/integration/faults.bats really kills husk and init at each named
+# point (HUSK_FAULT) instead of skipping.  It costs nothing measurable when
+# HUSK_FAULT is unset: a getenv at each of a dozen points; 40 interleaved
+# `husk run` of /bin/true took 43.1 ms (median) with it, 45.7 ms without,
+# i.e. within the noise.
+#
 # Environment: HUSK_WORKDIR (scratch dir, default a new one under /tmp,
 # removed at the end unless KEEP_WORKDIR=1), FUZZ_SECONDS (default 60),
 # SKIP_ENGINES=1, SKIP_VM=1, SKIP_ASAN=1, SKIP_FUZZ=1, BATS_FLAGS (extra bats
@@ -197,7 +204,7 @@ if ! step "copy sources" copy_sources || ! step "autogen" sh -c "cd '$src' && ./
 	finish
 fi
 
-if step "build (normal)" build build; then
+if step "build (normal)" build build --enable-fault-injection; then
 	unit_tests
 	run_tap "integration tests (normal build)" bats_suite "$work/build/husk"
 	if [ "${SKIP_ENGINES:-0}" = 1 ]; then
@@ -214,7 +221,7 @@ fi
 
 if [ "${SKIP_ASAN:-0}" = 1 ]; then
 	note skip "ASan+UBSan build (SKIP_ASAN=1)"
-elif step "build (ASan+UBSan)" build build-asan --enable-sanitizers; then
+elif step "build (ASan+UBSan)" build build-asan --enable-sanitizers --enable-fault-injection; then
 	run_tap "integration tests (ASan+UBSan build)" bats_suite_asan
 fi
 

@@ -1,0 +1,84 @@
+/* Fault injection for the test suite (tests/integration/faults.bats).
+ *
+ * In a build configured with --enable-fault-injection, HK_FAULT("name")
+ * kills the calling process with SIGKILL when the environment variable
+ * HUSK_FAULT equals "name": husk itself at the points of create and delete,
+ * the container's init at the "init-..." points (init inherits husk's
+ * environment until it execs).  That is how a crash at any instant is
+ * reproduced: what it leaves must be described truthfully by `state` and
+ * removed by `delete --force`.  In any other build HK_FAULT compiles to
+ * nothing and HUSK_FAULT is ignored.
+ *
+ * The points, in the order a create meets them (hk_fault_known() checks a
+ * name against this list; `husk --version` prints it):
+ *
+ *   before-cgroup        husk: the state directory is claimed, no cgroup yet
+ *   after-cgroup         husk: the cgroup exists and is recorded, no limits
+ *   init-start           init: first thing after clone
+ *   after-clone          husk: init exists (and is in its cgroup)
+ *   init-namespaces      init: namespaces made, CONFIGURED received
+ *   init-mounts          init: config.mounts done, /dev and the root not yet
+ *   hook-running         whoever runs a hook: once the hook printed something
+ *   init-ready           init: built, about to send READY
+ *   before-state         husk: init is READY, state.json not written
+ *   after-state          husk: state.json written, init not yet told
+ *   init-created         init: created, about to wait on the exec fifo
+ *   init-started         init: `start` opened the fifo, before execve
+ *   delete-after-stop    husk delete: processes killed, cgroup not removed
+ *   delete-after-cgroup  husk delete: cgroup removed, state directory not
+ */
+#ifndef HK_FAULT_H
+#define HK_FAULT_H
+
+#include <stdbool.h>
+#include <string.h>
+
+#define HK_FAULT_POINTS                                                                            \
+  "before-cgroup after-cgroup init-start after-clone init-namespaces init-mounts hook-running "    \
+  "init-ready before-state after-state init-created init-started delete-after-stop "               \
+  "delete-after-cgroup"
+
+#ifdef HK_FAULT_INJECTION
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define HK_FAULT_ENABLED true
+
+/* Raw syscalls: init is cloned with a bare clone(), where glibc's cached
+ * thread id (used by raise()) is still the parent's.  The init of a new PID
+ * namespace cannot signal itself to death (the kernel drops signals sent
+ * to it from inside its namespace), so it exits at once instead, skipping
+ * every cleanup just the same. */
+static inline void hk_fault(const char *point)
+{
+  const char *want = getenv("HUSK_FAULT");
+  if (want && strcmp(want, point) == 0) {
+    syscall(SYS_kill, (pid_t)syscall(SYS_getpid), SIGKILL);
+    syscall(SYS_exit_group, 128 + SIGKILL);
+  }
+}
+#define HK_FAULT(point) hk_fault(point)
+#else
+#define HK_FAULT_ENABLED false
+#define HK_FAULT(point)  ((void)0)
+#endif
+
+/* Whether name is one of HK_FAULT_POINTS. */
+static inline bool hk_fault_known(const char *name)
+{
+  static const char points[] = HK_FAULT_POINTS;
+  const char *p = points;
+  size_t n = strlen(name);
+
+  while (n && (p = strstr(p, name)) != NULL) {
+    bool start = p == points || p[-1] == ' ';
+    if (start && (p[n] == ' ' || p[n] == '\0'))
+      return true;
+    p += n;
+  }
+  return false;
+}
+
+#endif

@@ -1,0 +1,539 @@
+#!/usr/bin/env bats
+# Reliability under faults.  husk, or the container's init, is killed at
+# each named point of create and delete (HUSK_FAULT=POINT, honoured by
+# builds configured with --enable-fault-injection; see
+# libcontainer/fault.h); hooks crash; the state root is full, read-only or
+# removed; state.json is corrupted.  After each fault `state` says something
+# true or gives a clear error, and `delete --force` removes every mount,
+# cgroup, process and state file: each test runs the helpers' leak check
+# itself right after its own delete --force (teardown would delete again).
+
+load helpers
+
+eval "helpers_$(declare -f setup)"
+eval "helpers_$(declare -f teardown)"
+
+setup() {
+	requires root
+	helpers_setup
+	set_args sleep 1000
+	SMALL=""
+}
+
+teardown() {
+	local left=""
+	cd /
+	# A small tmpfs used as --root: empty it, then unmount it, before the
+	# leak check (which counts any mount under the test's directory).
+	if [ -n "$SMALL" ] && mountpoint -q "$SMALL"; then
+		mount -o remount,rw "$SMALL" 2>/dev/null || true
+		rm -f "$SMALL/fill"
+		cleanup_containers
+		left=$(find "$HUSK_ROOT" -mindepth 1 2>/dev/null)
+		umount "$SMALL"
+		HUSK_ROOT=$BATS_TEST_TMPDIR/state
+	fi
+	helpers_teardown || return 1
+	[ -z "$left" ] || {
+		echo "state left in the small --root: $left" >&2
+		return 1
+	}
+}
+
+# requires_faults: the husk under test honours HUSK_FAULT.
+requires_faults() {
+	"$HUSK" --version | grep -q '^fault injection' ||
+		skip "$HUSK was built without ./configure --enable-fault-injection, so it ignores HUSK_FAULT"
+}
+
+# crash POINT HUSK-ARGS...: husk with HUSK_FAULT=POINT, like hrun.
+crash() {
+	local point=$1
+	shift
+	HUSK_FAULT=$point hrun "$@"
+}
+
+# killed: the last hrun died of SIGKILL (timeout reports 128+9).
+killed() {
+	[ "$status" -eq 137 ] || fail "husk was not killed at the fault point (status $status): $output"
+}
+
+# no_process_named ID: no process has ID in its command line.  A cloned
+# init that never got to pivot_root (nor into its cgroup) still runs husk's
+# own argv, and the helpers' leak check (root, cwd, cgroups) misses it.
+no_process_named() {
+	local found
+	found=$(pgrep -a -f -- "$1") || return 0
+	echo "$found"
+	return 1
+}
+
+# recovered ID: delete --force removes all that is left, and nothing leaked.
+recovered() {
+	run husk delete --force "$1"
+	assert_success
+	run husk state "$1"
+	assert_failure
+	assert_output --partial "does not exist"
+	run husk list -q
+	assert_output ""
+	retry 30 0.1 no_process_named "$1" || fail "processes left: $output"
+	check_no_leaks
+}
+
+# gone PID: the process has exited (a zombie counts: the host's init may
+# be slow to reap what it adopted).
+gone() {
+	local st
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1) || return 0
+	[ -z "$st" ] || [ "$st" = Z ]
+}
+
+# cgroups_of ID: the cgroup directories named after ID.
+cgroups_of() {
+	find /sys/fs/cgroup -maxdepth 6 -type d -name "$1" 2>/dev/null
+}
+
+# --- husk killed during create: a state directory without state.json ----
+
+# husk_dies_in_create POINT HAS_CGROUP [CREATE OPTIONS]
+husk_dies_in_create() {
+	local point=$1 has_cgroup=$2 id
+	shift 2
+	requires_faults
+	id=$(cid "$point")
+	crash "$point" create "$@" --bundle "$BUNDLE" "$id"
+	killed
+	run husk state "$id"
+	assert_failure
+	assert_output --partial "container \"$id\" is incomplete"
+	assert_output --partial "delete --force"
+	# list does not show it as a container, but warns about it.
+	run husk list -q
+	assert_success
+	assert_output --partial "warning: list: skipping \"$id\""
+	refute_line "$id"
+	if [ "$has_cgroup" = yes ]; then
+		[ -n "$(cgroups_of "$id")" ] || fail "expected the cgroup to exist"
+	fi
+	# Plain delete refuses a broken directory; --force takes it.
+	run husk delete "$id"
+	assert_failure
+	assert_output --partial "is incomplete"
+	recovered "$id"
+}
+
+@test "faults: husk killed before the cgroup" {
+	husk_dies_in_create before-cgroup no
+}
+
+@test "faults: husk killed after the cgroup" {
+	husk_dies_in_create after-cgroup yes
+}
+
+@test "faults: husk killed after clone" {
+	husk_dies_in_create after-clone yes
+}
+
+@test "faults: husk killed before the state is written" {
+	husk_dies_in_create before-state yes
+}
+
+@test "faults: husk killed after clone, with a user namespace and a kept overlay upper" {
+	use_userns
+	mkdir "$BATS_TEST_TMPDIR/upper"
+	husk_dies_in_create after-clone yes --overlay="$BATS_TEST_TMPDIR/upper"
+	# The upper directory is the user's; its workdir was husk's.
+	[ -d "$BATS_TEST_TMPDIR/upper" ] || fail "the kept upper directory went"
+	run ls "$BATS_TEST_TMPDIR"
+	refute_output --partial "upper.work-"
+}
+
+@test "faults: husk killed before the state is written, with a user namespace and a kept overlay upper" {
+	use_userns
+	mkdir "$BATS_TEST_TMPDIR/upper"
+	husk_dies_in_create before-state yes --overlay="$BATS_TEST_TMPDIR/upper"
+	[ -d "$BATS_TEST_TMPDIR/upper" ] || fail "the kept upper directory went"
+	run ls "$BATS_TEST_TMPDIR"
+	refute_output --partial "upper.work-"
+}
+
+@test "faults: husk killed after the state is written: the container is stopped" {
+	requires_faults
+	local id
+	id=$(cid after-state)
+	crash after-state create --pid-file "$BATS_TEST_TMPDIR/pid" --bundle "$BUNDLE" "$id"
+	killed
+	# init was never told STATE_SAVED: it saw the socket close and exited.
+	wait_for_status "$id" stopped
+	run husk start "$id"
+	assert_failure
+	assert_output --partial "stopped"
+	# A stopped container needs no --force.
+	run husk delete "$id"
+	assert_success
+	check_no_leaks
+}
+
+@test "faults: husk killed while a prestart hook runs: the hook dies too" {
+	requires_faults
+	local id
+	id=$(cid hook-running)
+	update_config --arg f "$BATS_TEST_TMPDIR/hook.pid" \
+		'.hooks.prestart = [{"path": "/bin/sh", "args": ["sh", "-c", "read pid rest < /proc/self/stat; echo $pid > \($f); echo started; exec sleep 1000"]}]'
+	crash hook-running create --bundle "$BUNDLE" "$id"
+	killed
+	local hook
+	hook=$(cat "$BATS_TEST_TMPDIR/hook.pid")
+	retry 50 0.1 gone "$hook" || fail "the hook (pid $hook) outlived husk"
+	run husk state "$id"
+	assert_failure
+	assert_output --partial "is incomplete"
+	recovered "$id"
+}
+
+# --- the container's init dies during create: create fails cleanly ------
+
+# init_dies_in_create POINT
+init_dies_in_create() {
+	local point=$1 id
+	requires_faults
+	id=$(cid "$point")
+	crash "$point" create --bundle "$BUNDLE" "$id"
+	assert_failure
+	assert_output --partial "container init exited before"
+	# create cleaned up after itself: nothing for delete --force to do.
+	run husk state "$id"
+	assert_failure
+	assert_output --partial "does not exist"
+	check_no_leaks
+	recovered "$id"
+}
+
+@test "faults: init dies first thing" {
+	init_dies_in_create init-start
+}
+
+@test "faults: init dies after making its namespaces" {
+	init_dies_in_create init-namespaces
+}
+
+@test "faults: init dies during the mounts" {
+	update_config '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs"},
+		{"destination": "/bound", "type": "bind", "source": "'"$BATS_TEST_TMPDIR"'", "options": ["rbind"]}]'
+	init_dies_in_create init-mounts
+}
+
+@test "faults: init dies before READY" {
+	init_dies_in_create init-ready
+}
+
+@test "faults: init dies during the mounts, in a user namespace with an ephemeral overlay" {
+	use_userns
+	local id
+	requires_faults
+	id=$(cid init-mounts-userns)
+	crash init-mounts create --overlay --bundle "$BUNDLE" "$id"
+	assert_failure
+	assert_output --partial "container init exited before"
+	recovered "$id"
+}
+
+# The hook reads its pid from /proc/self/stat: in the container's PID
+# namespace $$ is not the host's pid, but /proc is still the host's.
+@test "faults: init dies while a createContainer hook runs: the hook dies too" {
+	requires_faults
+	local id
+	id=$(cid init-hook)
+	update_config --arg f "$BATS_TEST_TMPDIR/hook.pid" \
+		'.hooks.createContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "read pid rest < /proc/self/stat; echo $pid > \($f); echo started; exec sleep 1000"]}]'
+	crash hook-running create --bundle "$BUNDLE" "$id"
+	assert_failure
+	assert_output --partial "container init exited before"
+	local hook
+	hook=$(cat "$BATS_TEST_TMPDIR/hook.pid")
+	retry 50 0.1 gone "$hook" || fail "the hook (pid $hook) outlived init"
+	recovered "$id"
+}
+
+@test "faults: init dies while created: stopped, start fails, delete works" {
+	requires_faults
+	local id
+	id=$(cid init-created)
+	crash init-created create --bundle "$BUNDLE" "$id"
+	assert_success
+	wait_for_status "$id" stopped
+	run husk start "$id"
+	assert_failure
+	run husk delete "$id"
+	assert_success
+	check_no_leaks
+}
+
+@test "faults: init dies right after start" {
+	requires_faults
+	local id
+	id=$(cid init-started)
+	crash init-started create --bundle "$BUNDLE" "$id"
+	assert_success
+	run husk start "$id"
+	assert_success
+	wait_for_status "$id" stopped
+	run husk delete "$id"
+	assert_success
+	check_no_leaks
+}
+
+# --- husk killed during delete: delete --force again finishes the job ----
+
+@test "faults: delete killed after stopping the container" {
+	requires_faults
+	local id
+	id=$(cid del-stop)
+	hrun run -d --bundle "$BUNDLE" "$id"
+	assert_success
+	crash delete-after-stop delete --force "$id"
+	killed
+	assert_equal "$(container_status "$id")" stopped
+	[ -n "$(cgroups_of "$id")" ] || fail "expected the cgroup to be still there"
+	recovered "$id"
+}
+
+@test "faults: delete killed after removing the cgroup" {
+	requires_faults
+	local id
+	id=$(cid del-cgroup)
+	hrun run -d --bundle "$BUNDLE" "$id"
+	assert_success
+	crash delete-after-cgroup delete --force "$id"
+	killed
+	assert_equal "$(container_status "$id")" stopped
+	[ -z "$(cgroups_of "$id")" ] || fail "expected the cgroup to be gone"
+	run husk delete "$id"
+	assert_success
+	check_no_leaks
+}
+
+# --- crashes that need no fault injection --------------------------------
+
+@test "faults: a foreground run killed with SIGKILL leaves a running container that delete --force removes" {
+	local id pid
+	id=$(cid run-killed)
+	husk run --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>&1 &
+	pid=$!
+	wait_for_status "$id" running
+	kill -KILL "$pid"
+	wait "$pid" || true
+	assert_equal "$(container_status "$id")" running
+	recovered "$id"
+}
+
+# segv_hook KIND: a hook of that kind killing itself with SIGSEGV.
+segv_hook() {
+	update_config ".hooks.$1 = [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"kill -SEGV \$\$\"]}]"
+}
+
+@test "faults: a prestart hook that crashes fails create, naming the signal" {
+	local id
+	id=$(cid segv-prestart)
+	segv_hook prestart
+	hrun create --bundle "$BUNDLE" "$id"
+	assert_failure
+	assert_output --partial "hooks.prestart[0]"
+	assert_output --partial "killed by signal 11"
+	run husk list -q
+	assert_output ""
+	check_no_leaks
+}
+
+@test "faults: a createContainer hook that crashes fails create" {
+	local id
+	id=$(cid segv-cc)
+	segv_hook createContainer
+	hrun create --bundle "$BUNDLE" "$id"
+	assert_failure
+	assert_output --partial "hooks.createContainer[0]"
+	assert_output --partial "killed by signal 11"
+	check_no_leaks
+}
+
+# startContainer hooks run in init after start released it: start has
+# already succeeded; init then exits instead of running the process.
+@test "faults: a startContainer hook that crashes: the process never runs, delete works" {
+	local id
+	id=$(cid segv-sc)
+	segv_hook startContainer
+	set_args sh -c 'touch /ran; sleep 1000'
+	update_config '.root.readonly = false'
+	hrun create --bundle "$BUNDLE" "$id"
+	assert_success
+	run husk start "$id"
+	assert_success
+	wait_for_status "$id" stopped
+	[ ! -e "$BUNDLE/rootfs/ran" ] || fail "the process ran"
+	run husk delete "$id"
+	assert_success
+	check_no_leaks
+}
+
+@test "faults: poststart and poststop hooks that crash only warn" {
+	local id
+	id=$(cid segv-post)
+	segv_hook poststart
+	segv_hook poststop
+	hrun create --bundle "$BUNDLE" "$id"
+	assert_success
+	hrun start "$id"
+	assert_success
+	assert_output --partial "hooks.poststart[0]"
+	assert_output --partial "killed by signal 11"
+	assert_equal "$(container_status "$id")" running
+	hrun delete --force "$id"
+	assert_success
+	assert_output --partial "hooks.poststop[0]"
+	check_no_leaks
+}
+
+# --- the state root: full, read-only, removed; state.json corrupted ------
+
+# small_root SIZE: --root on a fresh tmpfs of SIZE.
+small_root() {
+	SMALL=$BATS_TEST_TMPDIR/small
+	mkdir -p "$SMALL"
+	mount -t tmpfs -o "size=$1,mode=0700" tmpfs "$SMALL"
+	HUSK_ROOT=$SMALL/root
+	mkdir "$HUSK_ROOT"
+}
+
+@test "faults: --root on a full filesystem: create fails with ENOSPC and leaves nothing" {
+	local id
+	small_root 256k
+	dd if=/dev/zero of="$SMALL/fill" bs=4k 2>/dev/null || true
+	id=$(cid full)
+	hrun create --bundle "$BUNDLE" "$id"
+	assert_failure
+	assert_output --partial "No space left on device"
+	[ -z "$(find "$HUSK_ROOT" -mindepth 1)" ] || fail "left in --root: $(find "$HUSK_ROOT" -mindepth 1)"
+	[ -z "$(cgroups_of "$id")" ] || fail "cgroup left: $(cgroups_of "$id")"
+	# Once there is room again, the same ID works.
+	rm -f "$SMALL/fill"
+	hrun run -d --bundle "$BUNDLE" "$id"
+	assert_success
+	run husk delete --force "$id"
+	assert_success
+}
+
+@test "faults: a full --root does not stop kill, state or delete of a running container" {
+	local id
+	small_root 256k
+	id=$(cid full-later)
+	hrun run -d --bundle "$BUNDLE" "$id"
+	assert_success
+	dd if=/dev/zero of="$SMALL/fill" bs=4k 2>/dev/null || true
+	assert_equal "$(container_status "$id")" running
+	run husk kill "$id" KILL
+	assert_success
+	wait_for_status "$id" stopped
+	run husk delete "$id"
+	assert_success
+	[ -z "$(find "$HUSK_ROOT" -mindepth 1)" ] || fail "left in --root"
+}
+
+@test "faults: --root read-only: create fails clearly; delete of a running container fails, then works once writable" {
+	local id other
+	small_root 1m
+	id=$(cid ro)
+	other=$(cid ro-other)
+	hrun run -d --bundle "$BUNDLE" "$id"
+	assert_success
+	mount -o remount,ro "$SMALL"
+	hrun create --bundle "$BUNDLE" "$other"
+	assert_failure
+	assert_output --partial "Read-only file system"
+	assert_equal "$(container_status "$id")" running
+	run husk delete --force "$id"
+	assert_failure
+	assert_output --partial "Read-only file system"
+	# Whatever that delete managed to do, state still tells the truth.
+	run husk state "$id"
+	assert_success
+	mount -o remount,rw "$SMALL"
+	run husk delete --force "$id"
+	assert_success
+	run husk state "$id"
+	assert_failure
+	assert_output --partial "does not exist"
+	[ -z "$(find "$HUSK_ROOT" -mindepth 1)" ] || fail "left in --root"
+}
+
+@test "faults: state.json truncated: clear error; delete --force kills and removes the container" {
+	local id pid
+	id=$(cid trunc)
+	hrun run -d --bundle "$BUNDLE" "$id"
+	assert_success
+	pid=$(husk state "$id" | jq .pid)
+	truncate -s 37 "$HUSK_ROOT/$id/state.json"
+	run husk state "$id"
+	assert_failure
+	assert_output --partial "$HUSK_ROOT/$id/state.json"
+	run husk kill "$id" KILL
+	assert_failure
+	assert_output --partial "state.json"
+	run husk delete "$id"
+	assert_failure
+	assert_output --partial "state.json"
+	run husk list -q
+	assert_success
+	recovered "$id"
+	gone "$pid" || fail "the container's init $pid survived"
+}
+
+@test "faults: state.json replaced by garbage, by an empty file, by a directory" {
+	local id kind
+	for kind in garbage empty dir symlink; do
+		id=$(cid "bad-$kind")
+		hrun run -d --bundle "$BUNDLE" "$id"
+		assert_success
+		local st=$HUSK_ROOT/$id/state.json
+		case $kind in
+		garbage) printf '\xff\xfe{"id": [}}' >"$st" ;;
+		empty) : >"$st" ;;
+		dir) rm "$st" && mkdir "$st" ;;
+		symlink) rm "$st" && ln -s /etc/passwd "$st" ;;
+		esac
+		run husk state "$id"
+		assert_failure
+		assert_output --partial "$id"
+		[ "${#lines[@]}" -eq 1 ] || fail "expected one error line, got: $output"
+		recovered "$id"
+	done
+}
+
+# What husk cannot do: with its state directory gone, a container is lost
+# to husk (as to runc).  husk says so truthfully and refuses to reuse the
+# ID while the old cgroup is busy; the test then cleans up by hand.
+@test "faults: the state directory removed while the container runs" {
+	local id pid d
+	id=$(cid gone)
+	hrun run -d --bundle "$BUNDLE" "$id"
+	assert_success
+	pid=$(husk state "$id" | jq .pid)
+	rm -rf "${HUSK_ROOT:?}/$id"
+	run husk state "$id"
+	assert_failure
+	assert_output --partial "does not exist"
+	run husk list -q
+	assert_output ""
+	run husk delete --force "$id"
+	assert_success
+	hrun run -d --bundle "$BUNDLE" "$id"
+	assert_failure
+	assert_output --partial "already has processes"
+	[ ! -e "$HUSK_ROOT/$id" ] || fail "the refused create left its state directory"
+	# The container still runs; clean up what husk lost track of.
+	kill -KILL "$pid"
+	retry 30 0.1 gone "$pid"
+	for d in $(cgroups_of "$id"); do
+		retry 30 0.1 rmdir "$d"
+	done
+}
