@@ -155,7 +155,7 @@ unit_tests() {
 bats_suite() {
 	local husk=$1
 	HUSK=$husk BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-120} \
-		timeout -k 10 900 bats --tap ${BATS_FLAGS:-} "$src/tests/integration"
+		timeout -k 10 2400 bats --tap ${BATS_FLAGS:-} "$src/tests/integration"
 }
 
 # Podman and Docker from Debian with husk as their runtime; each file sets
