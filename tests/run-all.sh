@@ -36,6 +36,8 @@ else
 	work=$(mktemp -d /tmp/husk-run-all.XXXXXX)
 	trap '[ "${KEEP_WORKDIR:-0}" = 1 ] || rm -rf "$work"' EXIT
 fi
+# The rootless tests run the builds as nobody: mktemp's 0700 would stop them.
+chmod 755 "$work"
 src=$work/src
 counts=$work/counts
 : >"$counts"
