@@ -4,9 +4,9 @@
 #
 #   tests/vm/run.sh [BATS_FILE...]      (as root, from anywhere)
 #
-# Without files it runs tests/integration/cgroups*.bats and events_ps.bats.  tests/vm/guest.bats, which proves
-# that the guest is pure cgroup v2 with every controller enabled, always
-# runs first.  The husk under test is $HUSK, else ./husk, else build/husk of
+# Without files it runs tests/integration/cgroups*.bats and events_ps.bats.
+# tests/vm/guest.bats, which proves that the guest is pure cgroup v2 with
+# every controller enabled, always runs first.  The husk under test is $HUSK, else ./husk, else build/husk of
 # the tree this script is in (as tests/integration/helpers.bash does).
 #
 # How: the hosts here have hybrid cgroups (v1 controllers), so pure v2 needs
