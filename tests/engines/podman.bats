@@ -171,7 +171,9 @@ teardown() {
 }
 
 @test "podman: run -it gives the container a terminal" {
-	tty_run "$PM_DIR/podman" run --rm -it "$IMAGE" sh -c 'tty; echo done'
+	# A moment before printing: podman attaches to the terminal only once
+	# the container runs, and output written before that can be lost.
+	tty_run "$PM_DIR/podman" run --rm -it "$IMAGE" sh -c 'sleep 1; tty; echo done'
 	assert_success
 	assert_output --regexp '/dev/pts/[0-9]+'
 	assert_output --partial done
