@@ -38,6 +38,7 @@
 #include "sync.h"
 #include "terminal.h"
 #include "utils.h"
+#include "vm.h"
 
 /* Everything `create` gathers before and while spawning init. */
 struct launch {
@@ -487,8 +488,10 @@ static void abandon(struct launch *l)
     hk_warn("cleanup: %s", e->msg);
     hk_error_free(steal_pointer(&e));
   }
-  if (l->c)
+  if (l->c) {
     remove_overlay_dirs(l->c->dirfd, true);
+    hk_vm_cleanup(l->c->dirfd);
+  }
   if (l->c && hk_container_destroy_dir(l->c, &e) < 0) {
     hk_warn("cleanup: %s", e->msg);
     hk_error_free(e);
@@ -588,13 +591,48 @@ static int make_cgroup(struct launch *l, const struct hk_create_opts *o, hk_erro
   return hk_cgroup_apply(l->cg, res, lx->devices, lx->devices_len, false, l->config_path, err);
 }
 
+/* The VM handler (vm.h): its shim stands for init; no cgroup on the host. */
+static int create_vm(struct launch *l, const struct hk_create_opts *o, hk_error_t **err)
+{
+  struct hk_vm_launch v = {.id = o->id, .bundle = l->bundle, .rootfs = l->rootfs,
+                           .config_path = l->config_path, .spec = l->spec,
+                           .console_socket = o->console_socket, .console_fd = -1};
+  int sv[2] = {-1, -1};
+
+  if (hk_container_claim(o->root, o->id, &l->c, err) < 0)
+    return -1;
+  v.dirfd = l->c->dirfd;
+  if (l->spec->process.terminal && l->relay_tty) {
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+      abandon(l);
+      return hk_error_make(err, errno, "socketpair");
+    }
+    v.console_fd = sv[1];
+    l->tty_sock = sv[0];
+  }
+  l->init = hk_vm_spawn(&v, err);
+  if (sv[1] >= 0)
+    close(sv[1]);
+  if (l->init < 0 || save_state(l, o, err) < 0) {
+    l->child = l->init > 0 ? l->init : 0;
+    abandon(l);
+    return -1;
+  }
+  return 0;
+}
+
 static int create(const struct hk_create_opts *o, struct launch *l, hk_error_t **err)
 {
+  bool vm;
   int ns;
 
   l->netns_fd = -1;
   if (hk_id_validate(o->id, err) < 0 || load_bundle(l, o, err) < 0)
     return -1;
+  if (hk_vm_selected(l->spec, l->config_path, &vm, err) < 0)
+    return -1;
+  if (vm)
+    return create_vm(l, o, err);
   ns = l->plan.new_flags | l->plan.join_flags;
   if (hk_overlay_plan_build(&l->overlay, l->spec, l->bundle, l->rootfs, o->overlay, o->layers,
                             o->id, l->plan.new_flags & CLONE_NEWNS, ns & CLONE_NEWUSER, err) < 0)
@@ -877,6 +915,7 @@ static int delete_container(const char *root, const char *id, bool force,
         return_net_devices(dirfd, -1, 0, 0);
         remove_recorded_cgroup(dirfd);
         remove_overlay_dirs(dirfd, true);
+        hk_vm_cleanup(dirfd);
       }
       return hk_rmtree_at(AT_FDCWD, dir, err);
     }
@@ -902,6 +941,7 @@ static int delete_container(const char *root, const char *id, bool force,
   HK_FAULT("delete-after-cgroup");
   run_late_hooks(c, spec, false);
   remove_overlay_dirs(c->dirfd, false);
+  hk_vm_cleanup(c->dirfd);
   return hk_container_destroy_dir(c, err);
 }
 
@@ -1006,6 +1046,8 @@ static int freeze(const char *root, const char *id, bool pause, hk_error_t **err
   if (strcmp(c->state->status, want) != 0 && !(pause && strcmp(c->state->status, "created") == 0))
     return hk_error_plain(err, EINVAL, "cannot %s container \"%s\": it is %s",
                          pause ? "pause" : "resume", id, c->state->status);
+  if (cg == NULL && hk_vm_is(c->dirfd))
+    return hk_vm_freeze(c->dirfd, id, pause, err);
   if (cg == NULL)
     return hk_error_plain(err, ENOTSUP, "cannot %s container \"%s\": it has no cgroup",
                          pause ? "pause" : "resume", id);

@@ -142,7 +142,8 @@ void hk_state_refresh(struct hk_state *s, int dirfd)
 
   if (s->pid > 0 && hk_proc_start_time(s->pid, &st, &pstate) == 0 && st == s->start_time &&
       pstate != 'Z' && pstate != 'X') {
-    if (hk_cgroup_paths_frozen(&s->cgroup_paths))
+    if (hk_cgroup_paths_frozen(&s->cgroup_paths) ||
+        faccessat(dirfd, "vm.paused", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
       status = "paused";
     else if (faccessat(dirfd, HK_EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
       status = "created";

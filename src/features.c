@@ -8,6 +8,7 @@
 #include "libcontainer/seccomp.h"
 #include "libcontainer/overlay.h"
 #include "libcontainer/utils.h"
+#include "libcontainer/vm.h"
 #include "oci-specs/spec.h"
 
 static const char usage[] = "Usage: husk features\n"
@@ -71,9 +72,15 @@ int husk_cmd_features(struct husk_global *g, int argc, char **argv)
       .potentially_unsafe_config_annotations = unsafe_annotations,
   };
   const char *overlay = hk_overlay_supported() ? "true" : "false";
+  /* The micro-VM handler (libcontainer/vm.h), and why not when it cannot
+   * run here. */
+  _cleanup_free_ char *why = NULL, *vm = NULL;
+  bool vm_ok = hk_vm_available(&why);
   struct hk_kv annotations[] = {
       {(char *)HK_ANNOTATION_LAYERS, (char *)overlay},
       {(char *)HK_ANNOTATION_OVERLAY, (char *)overlay},
+      {(char *)"run.husk.vm", NULL},
+      {(char *)HK_VM_ANNOTATION, (char *)"vm"},
   };
   hk_error_t *err = NULL;
   _cleanup_free_ char *json = NULL;
@@ -82,7 +89,9 @@ int husk_cmd_features(struct husk_global *g, int argc, char **argv)
   (void)g;
   hk_seccomp_features(&f);
   f.annotations.items = annotations;
-  f.annotations.len = HK_ARRAY_SIZE(annotations);
+  vm = vm_ok ? hk_xstrdup("available") : hk_xasprintf("unavailable: %s", why);
+  annotations[2].value = vm;
+  f.annotations.len = HK_ARRAY_SIZE(annotations) - (vm_ok ? 0 : 1);
   if (argc > 1) {
     if (argv[1][0] == '-' && (argv[1][1] == 'h' || argv[1][2] == 'h')) {
       fputs(usage, stdout);

@@ -15,6 +15,7 @@
 #include "libcontainer/log.h"
 #include "libcontainer/selfexe.h"
 #include "libcontainer/utils.h"
+#include "libcontainer/vm.h"
 #include "oci-specs/spec.h"
 
 static const struct husk_command commands[] = {
@@ -187,6 +188,17 @@ int main(int argc, char **argv)
   char **orig_argv = argv;
   int c;
 
+  {
+    /* /husk-vm-init is PID 1 of a VM guest; husk-vm makes every container
+     * a VM (libcontainer/vm.h). */
+    const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+    if (strcmp(name, "husk-vm-init") == 0 && getpid() == 1)
+      return hk_vm_guest_main();
+    if (strcmp(name, "husk-vm") == 0)
+      hk_vm_set_mode(1);
+    else if (strcmp(name, "husk-vm-guest") == 0)
+      hk_vm_set_mode(-1);
+  }
   opterr = 0;
   while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
     switch (c) {
@@ -220,6 +232,13 @@ int main(int argc, char **argv)
       break;
     case 'v':
       printf("husk version %s\nspec: %s\n", PACKAGE_VERSION, HK_OCI_VERSION);
+      {
+        _cleanup_free_ char *why = NULL;
+        if (hk_vm_available(&why))
+          printf("vm handler: available\n");
+        else
+          printf("vm handler: unavailable: %s\n", why);
+      }
       if (HK_FAULT_ENABLED) /* a test build: see libcontainer/fault.h */
         printf("fault injection (HUSK_FAULT): %s\n", HK_FAULT_POINTS);
       return 0;

@@ -1,0 +1,525 @@
+/* The micro-VM handler's shim: the host process that stands for a VM
+ * container (see vm.h).  Its PID is the container's PID in state.json, so
+ * `start` (exec.fifo), `kill` (a signal to it), `state` (it is alive) and
+ * a waiting parent (its exit status is the container's) work as they do for
+ * any container.  It runs virtiofsd and QEMU as children that die with it
+ * (PR_SET_PDEATHSIG), relays stdio between its own descriptors and the
+ * guest's virtio-console ports, forwards every signal it can catch to the
+ * container's process in the guest, and exits as that process did: with
+ * its code, or killed by its signal.  SIGKILL cannot be forwarded: it kills
+ * the shim, and with it the VM. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "state.h"
+#include "terminal.h"
+#include "utils.h"
+#include "vm.h"
+
+enum { P_CTL, P_OUT, P_ERR, P_IN, P_TTY, P_N };
+
+struct shim {
+  const struct hk_vm_launch *v;
+  struct hk_vm_host *h;
+  int dirfd, report, console; /* console: where the pty master goes, or -1 */
+  int sock[P_N];              /* our ends of the ports' sockets, -1 when unused */
+  int pty;                    /* the host pty's slave, relayed to husk.tty */
+  pid_t qemu, virtiofsd, opener;
+  bool created, stdin_open;
+};
+
+static __attribute__((noreturn)) void shim_fail(struct shim *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void kill_vm(struct shim *s)
+{
+  if (s->qemu > 0) {
+    kill(s->qemu, SIGKILL);
+    waitpid(s->qemu, NULL, 0);
+    s->qemu = 0;
+  }
+  if (s->virtiofsd > 0) {
+    kill(s->virtiofsd, SIGKILL);
+    waitpid(s->virtiofsd, NULL, 0);
+    s->virtiofsd = 0;
+  }
+}
+
+/* The last lines of the guest's console, for an error message. */
+static char *console_tail(int dirfd)
+{
+  _cleanup_close_ int fd = openat(dirfd, "console.log", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  char buf[600];
+  ssize_t n;
+  off_t end;
+
+  if (fd < 0 || (end = lseek(fd, 0, SEEK_END)) <= 0)
+    return hk_xstrdup("");
+  lseek(fd, end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0, SEEK_SET);
+  n = read(fd, buf, sizeof(buf) - 1);
+  if (n <= 0)
+    return hk_xstrdup("");
+  buf[n] = '\0';
+  for (char *p = buf; *p; p++)
+    if (*p == '\r' || *p == '\n')
+      *p = ' ';
+  return hk_xasprintf("; guest console: ...%s", buf);
+}
+
+static void shim_fail(struct shim *s, const char *fmt, ...)
+{
+  char msg[2048];
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  kill_vm(s);
+  if (s->report >= 0 && !s->created) {
+    _cleanup_free_ char *tail = console_tail(s->dirfd);
+    _cleanup_free_ char *m = hk_xasprintf("%s%s", msg, tail);
+    hk_write_all(s->report, m, strlen(m));
+  }
+  _exit(255);
+}
+
+/* Keep only the descriptors in keep[]: the state directory's lock and
+ * whatever husk held must not live on in the shim. */
+static void close_others(const int *keep, size_t n)
+{
+  DIR *d = opendir("/proc/self/fd");
+  struct dirent *de;
+  int self = d ? dirfd(d) : -1;
+
+  while (d && (de = readdir(d))) {
+    int fd = atoi(de->d_name);
+    bool kept = fd < 3 || fd == self || de->d_name[0] == '.';
+    for (size_t i = 0; i < n && !kept; i++)
+      kept = keep[i] == fd;
+    if (!kept)
+      close(fd);
+  }
+  if (d)
+    closedir(d);
+}
+
+/* fork + exec with the fds in pass[] inherited, dying with the shim. */
+static pid_t launch(struct shim *s, char **argv, const int *pass, size_t npass, const char *log)
+{
+  pid_t pid = fork();
+  if (pid == 0) {
+    sigset_t none;
+    int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+    int lfd = openat(s->dirfd, log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (getppid() == 1)
+      _exit(127);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    dup2(nul, 0);
+    dup2(lfd >= 0 ? lfd : nul, 1);
+    dup2(lfd >= 0 ? lfd : nul, 2);
+    for (size_t i = 0; i < npass; i++)
+      fcntl(pass[i], F_SETFD, 0);
+    execvp(argv[0], argv);
+    dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+  }
+  if (pid < 0)
+    shim_fail(s, "VM handler: fork: %s", strerror(errno));
+  return pid;
+}
+
+static void start_virtiofsd(struct shim *s)
+{
+  struct sockaddr_un a = {.sun_family = AF_UNIX, .sun_path = "virtiofs.sock"};
+  _cleanup_close_ int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  _cleanup_free_ char *fdopt = NULL, *src = NULL;
+  char *argv[16];
+  int n = 0;
+
+  unlinkat(s->dirfd, "virtiofs.sock", 0);
+  if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(l, 1) < 0)
+    shim_fail(s, "VM handler: virtiofs socket: %s", strerror(errno));
+  fdopt = hk_xasprintf("--fd=%d", l);
+  src = hk_xasprintf("source=%s", s->v->rootfs);
+  argv[n++] = s->h->virtiofsd;
+  argv[n++] = "-f";
+  argv[n++] = fdopt;
+  argv[n++] = "-o";
+  argv[n++] = src;
+  argv[n++] = "-o";
+  argv[n++] = "cache=auto";
+  argv[n++] = "-o";
+  argv[n++] = "sandbox=namespace";
+  argv[n++] = "-o";
+  argv[n++] = "log_level=err";
+  argv[n] = NULL;
+  s->virtiofsd = launch(s, argv, &l, 1, "virtiofsd.log");
+}
+
+static void make_pty(struct shim *s)
+{
+  int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  struct termios t;
+  hk_error_t *e = NULL;
+
+  if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0)
+    shim_fail(s, "VM handler: open a pty: %s", strerror(errno));
+  s->pty = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+  if (s->pty < 0)
+    shim_fail(s, "VM handler: open the pty's slave: %s", strerror(errno));
+  /* The guest's own pty does the line discipline: this one passes bytes. */
+  if (tcgetattr(s->pty, &t) == 0) {
+    cfmakeraw(&t);
+    tcsetattr(s->pty, TCSANOW, &t);
+  }
+  if (hk_send_fd(s->console, master, "console", &e) < 0)
+    shim_fail(s, "VM handler: %s", e->msg);
+  close(master);
+  close(s->console);
+  s->console = -1;
+}
+
+static void record_pids(struct shim *s)
+{
+  uint64_t q = 0, f = 0;
+  _cleanup_free_ char *txt = NULL;
+  hk_error_t *e = NULL;
+
+  hk_proc_start_time(s->qemu, &q, NULL);
+  if (s->virtiofsd > 0)
+    hk_proc_start_time(s->virtiofsd, &f, NULL);
+  txt = hk_xasprintf("qemu %d %llu\nvirtiofsd %d %llu\n", (int)s->qemu, (unsigned long long)q,
+                     (int)s->virtiofsd, (unsigned long long)f);
+  if (hk_write_file_atomic(s->dirfd, HK_VM_PIDS_FILE, txt, strlen(txt), 0600, &e) < 0)
+    shim_fail(s, "VM handler: %s", e->msg);
+}
+
+static void send_job(struct shim *s)
+{
+  _cleanup_free_ char *cfg = NULL;
+  size_t len;
+  int c = s->sock[P_CTL];
+  const char *share = s->h->virtiofsd ? "virtiofs" : "9p";
+  const char *term = s->sock[P_TTY] >= 0 ? "1" : "0";
+
+  if (hk_read_file(s->v->config_path, HK_VM_MSG_MAX, &cfg, &len, NULL) < 0)
+    shim_fail(s, "VM handler: read %s: %s", s->v->config_path, strerror(errno));
+  if (hk_vm_msg_send(c, "id", s->v->id, strlen(s->v->id)) < 0 ||
+      hk_vm_msg_send(c, "bundle", s->v->bundle, strlen(s->v->bundle)) < 0 ||
+      hk_vm_msg_send(c, "rootfs", s->v->rootfs, strlen(s->v->rootfs)) < 0 ||
+      hk_vm_msg_send(c, "config", cfg, len) < 0 ||
+      hk_vm_msg_send(c, "share", share, strlen(share)) < 0 ||
+      hk_vm_msg_send(c, "terminal", term, 1) < 0 || hk_vm_msg_send(c, "go", "", 0) < 0)
+    shim_fail(s, "VM handler: send the job to the guest: %s", strerror(errno));
+}
+
+/* `husk start` opens exec.fifo for reading: a child blocks opening it for
+ * writing, as init does, and its exit tells us to start. */
+static void wait_for_start(struct shim *s)
+{
+  s->opener = fork();
+  if (s->opener == 0) {
+    int fd = openat(s->dirfd, HK_EXEC_FIFO, O_WRONLY | O_CLOEXEC);
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    _exit(fd >= 0 && write(fd, "0", 1) == 1 ? 0 : 1);
+  }
+}
+
+/* Copy what is readable; false at EOF or on an error. */
+static bool pump(int from, int to)
+{
+  char buf[16384];
+  ssize_t n = read(from, buf, sizeof(buf));
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return true;
+  if (n <= 0)
+    return false;
+  return to < 0 || hk_write_all(to, buf, n) == n;
+}
+
+static void drain(int from, int to)
+{
+  for (;;) {
+    struct pollfd p = {.fd = from, .events = POLLIN};
+    if (from < 0 || poll(&p, 1, 0) != 1 || !pump(from, to))
+      return;
+  }
+}
+
+static __attribute__((noreturn)) void finish(struct shim *s, bool killed, int code)
+{
+  sigset_t set;
+
+  drain(s->sock[P_OUT], 1);
+  drain(s->sock[P_ERR], 2);
+  if (s->pty >= 0)
+    drain(s->sock[P_TTY], s->pty);
+  kill_vm(s);
+  if (s->opener > 0)
+    kill(s->opener, SIGKILL);
+  if (!killed)
+    _exit(code);
+  /* Die as the process died, so that a waiting parent sees the signal. */
+  signal(code, SIG_DFL);
+  sigemptyset(&set);
+  sigaddset(&set, code);
+  sigprocmask(SIG_UNBLOCK, &set, NULL);
+  raise(code);
+  _exit(128 + code);
+}
+
+static void on_message(struct shim *s)
+{
+  char word[16];
+  _cleanup_free_ char *data = NULL;
+  size_t len;
+  int r = hk_vm_msg_recv(s->sock[P_CTL], word, &data, &len);
+
+  if (r <= 0)
+    shim_fail(s, "VM handler: the guest closed the control channel");
+  if (strcmp(word, "created") == 0 && !s->created) {
+    hk_write_all(s->report, "OK", 2);
+    close(s->report);
+    s->report = -1;
+    s->created = true;
+    wait_for_start(s);
+  } else if (strcmp(word, "error") == 0) {
+    shim_fail(s, "VM handler: in the guest: %s", data);
+  } else if (strcmp(word, "exit") == 0 || strcmp(word, "killed") == 0) {
+    int n = atoi(data);
+    finish(s, word[0] == 'k', n);
+  }
+}
+
+static void on_signal(struct shim *s, int sfd)
+{
+  struct signalfd_siginfo si;
+
+  while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+    char num[16];
+    if (si.ssi_signo == SIGCHLD || si.ssi_signo == SIGPIPE || si.ssi_signo == SIGWINCH)
+      continue;
+    snprintf(num, sizeof(num), "%u", si.ssi_signo);
+    if (s->created)
+      hk_vm_msg_send(s->sock[P_CTL], "signal", num, strlen(num));
+    else /* nothing to forward to yet: the create is abandoned */
+      shim_fail(s, "VM handler: interrupted by signal %u", si.ssi_signo);
+  }
+}
+
+static void reap(struct shim *s)
+{
+  pid_t pid;
+  int st;
+
+  while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+    if (pid == s->opener) {
+      s->opener = 0;
+      if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+        hk_vm_msg_send(s->sock[P_CTL], "start", "", 0);
+    } else if (pid == s->qemu) {
+      s->qemu = 0;
+      drain(s->sock[P_CTL], -1);
+      shim_fail(s, "VM handler: QEMU exited (status %d); see qemu.log in the state directory",
+                WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+    } else if (pid == s->virtiofsd) {
+      s->virtiofsd = 0;
+      shim_fail(s, "VM handler: virtiofsd exited; see virtiofsd.log in the state directory");
+    }
+  }
+}
+
+static __attribute__((noreturn)) void loop(struct shim *s, int sfd)
+{
+  const char *t = getenv("HUSK_VM_BOOT_TIMEOUT");
+  long boot_ms = (t && atol(t) > 0 ? atol(t) : 300) * 1000;
+  struct timespec t0, now;
+
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (;;) {
+    struct pollfd p[8];
+    int n = 0, i_ctl, i_sig, i_out = -1, i_err = -1, i_in = -1, i_tty = -1, i_pty = -1;
+    long wait = -1;
+
+    i_ctl = n;
+    p[n++] = (struct pollfd){.fd = s->sock[P_CTL], .events = POLLIN};
+    i_sig = n;
+    p[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
+    if (s->sock[P_OUT] >= 0)
+      i_out = n, p[n++] = (struct pollfd){.fd = s->sock[P_OUT], .events = POLLIN};
+    if (s->sock[P_ERR] >= 0)
+      i_err = n, p[n++] = (struct pollfd){.fd = s->sock[P_ERR], .events = POLLIN};
+    if (s->stdin_open && s->created)
+      i_in = n, p[n++] = (struct pollfd){.fd = 0, .events = POLLIN};
+    if (s->sock[P_TTY] >= 0)
+      i_tty = n, p[n++] = (struct pollfd){.fd = s->sock[P_TTY], .events = POLLIN};
+    if (s->pty >= 0)
+      i_pty = n, p[n++] = (struct pollfd){.fd = s->pty, .events = POLLIN};
+    if (!s->created) {
+      clock_gettime(CLOCK_MONOTONIC, &now);
+      wait = boot_ms - ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000);
+      if (wait <= 0)
+        shim_fail(s, "VM handler: the guest did not create the container within %ld s "
+                     "(HUSK_VM_BOOT_TIMEOUT)",
+                  boot_ms / 1000);
+    }
+    if (poll(p, n, wait) < 0 && errno != EINTR)
+      shim_fail(s, "VM handler: poll: %s", strerror(errno));
+    if (i_out >= 0 && p[i_out].revents && !pump(s->sock[P_OUT], 1))
+      close(s->sock[P_OUT]), s->sock[P_OUT] = -1;
+    if (i_err >= 0 && p[i_err].revents && !pump(s->sock[P_ERR], 2))
+      close(s->sock[P_ERR]), s->sock[P_ERR] = -1;
+    if (i_in >= 0 && p[i_in].revents && !pump(0, s->sock[P_IN])) {
+      /* EOF: the port's host side closes, which the guest reads as EOF. */
+      s->stdin_open = false;
+      close(s->sock[P_IN]);
+      s->sock[P_IN] = -1;
+    }
+    if (i_tty >= 0 && p[i_tty].revents)
+      pump(s->sock[P_TTY], s->pty);
+    if (i_pty >= 0 && p[i_pty].revents & POLLIN)
+      pump(s->pty, s->sock[P_TTY]);
+    if (p[i_ctl].revents)
+      on_message(s);
+    if (p[i_sig].revents)
+      on_signal(s, sfd);
+    reap(s);
+  }
+}
+
+static __attribute__((noreturn)) void shim_main(struct shim *s)
+{
+  int keep[P_N + 4], nk = 0, peer[P_N], sfd;
+  bool tty = s->console >= 0;
+  sigset_t all;
+  _cleanup_free_ char *dir = hk_xasprintf("/proc/self/fd/%d", s->v->dirfd);
+
+  setsid();
+  /* A fresh open: the inherited one carries create's lock. */
+  s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (s->dirfd < 0 || fchdir(s->dirfd) < 0)
+    shim_fail(s, "VM handler: open the state directory: %s", strerror(errno));
+  keep[nk++] = s->dirfd;
+  keep[nk++] = s->report;
+  if (s->console >= 0)
+    keep[nk++] = s->console;
+  close_others(keep, nk);
+  sigfillset(&all);
+  sigprocmask(SIG_BLOCK, &all, NULL);
+  sfd = signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK);
+  for (int i = 0; i < P_N; i++) {
+    int sv[2];
+    s->sock[i] = peer[i] = -1;
+    if ((i == P_TTY) != tty && i != P_CTL)
+      continue;
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+      shim_fail(s, "VM handler: socketpair: %s", strerror(errno));
+    s->sock[i] = sv[0];
+    peer[i] = sv[1];
+  }
+  s->stdin_open = !tty;
+  if (tty)
+    make_pty(s);
+  if (s->h->virtiofsd)
+    start_virtiofsd(s);
+  s->h->argv = hk_vm_qemu_argv(s->h, s->v->rootfs, peer);
+  {
+    int pass[P_N], np = 0;
+    for (int i = 0; i < P_N; i++)
+      if (peer[i] >= 0)
+        pass[np++] = peer[i];
+    s->qemu = launch(s, s->h->argv, pass, np, "qemu.log");
+    for (int i = 0; i < P_N; i++)
+      if (peer[i] >= 0)
+        close(peer[i]);
+  }
+  record_pids(s);
+  send_job(s);
+  loop(s, sfd);
+}
+
+pid_t hk_vm_spawn(const struct hk_vm_launch *v, hk_error_t **err)
+{
+  struct hk_vm_host h = {0};
+  struct shim s = {.v = v, .h = &h, .console = -1, .pty = -1, .report = -1};
+  int rep[2];
+  char buf[4096];
+  size_t got = 0;
+  pid_t pid;
+
+  if (hk_vm_host_prepare(&h, v->spec, v->rootfs, err) < 0)
+    goto fail;
+  if (v->spec->process.terminal) {
+    s.console = v->console_fd >= 0 ? dup(v->console_fd)
+                                   : hk_console_socket_connect(v->console_socket, err);
+    if (s.console < 0)
+      goto fail;
+  }
+  if (mkfifoat(v->dirfd, HK_EXEC_FIFO, 0600) < 0) {
+    hk_error_make(err, errno, "VM handler: create exec fifo");
+    goto fail;
+  }
+  if (pipe2(rep, O_CLOEXEC) < 0) {
+    hk_error_make(err, errno, "VM handler: pipe");
+    goto fail;
+  }
+  fflush(NULL);
+  pid = fork();
+  if (pid == 0) {
+    close(rep[0]);
+    s.report = rep[1];
+    shim_main(&s);
+  }
+  close(rep[1]);
+  if (s.console >= 0)
+    close(s.console);
+  if (pid < 0) {
+    close(rep[0]);
+    hk_error_make(err, errno, "VM handler: fork");
+    goto fail;
+  }
+  for (ssize_t n; got < sizeof(buf) - 1 && (n = read(rep[0], buf + got, sizeof(buf) - 1 - got));) {
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      break;
+    got += n;
+  }
+  close(rep[0]);
+  buf[got] = '\0';
+  hk_vm_host_clear(&h);
+  if (strcmp(buf, "OK") == 0)
+    return pid;
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+  hk_vm_cleanup(v->dirfd);
+  hk_error_plain(err, EIO, "%s", got ? buf : "VM handler: the shim died");
+  return -1;
+
+fail:
+  if (s.console >= 0)
+    close(s.console);
+  hk_vm_host_clear(&h);
+  return -1;
+}

@@ -1,0 +1,634 @@
+/* The micro-VM handler's host side, before any process runs: whether a
+ * container is a VM, whether this host can run one (and why not), the
+ * guest kernel and initramfs (contrib/vm/husk-vm-prepare), KVM or TCG,
+ * the VM's size from linux.resources, and QEMU's fixed argument list.
+ * Also the control channel's framing and QMP for pause.  See vm.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "state.h"
+#include "utils.h"
+#include "vm.h"
+
+#ifndef HK_VM_PREPARE_INSTALLED
+#define HK_VM_PREPARE_INSTALLED "/usr/local/libexec/husk/husk-vm-prepare"
+#endif
+#ifndef HK_VM_PREPARE_SRCDIR
+#define HK_VM_PREPARE_SRCDIR ""
+#endif
+
+#define DEFAULT_QEMU "qemu-system-x86_64"
+#define DEFAULT_VIRTIOFSD "/usr/lib/qemu/virtiofsd"
+#define DEFAULT_CACHE "/var/cache/husk-vm"
+#define MIN_MEM_MIB 256
+#define DEFAULT_MEM_MIB 512
+#define GUEST_OVERHEAD_MIB 128
+
+static int vm_mode; /* 1: every container is a VM, -1: none is (in the guest) */
+
+void hk_vm_set_mode(int mode)
+{
+  vm_mode = mode;
+}
+
+int hk_vm_selected(const struct hk_spec *spec, const char *config_path, bool *vm,
+                   hk_error_t **err)
+{
+  *vm = vm_mode > 0;
+  if (vm_mode < 0)
+    return 0;
+  for (size_t i = 0; i < spec->annotations.len; i++) {
+    const struct hk_kv *kv = &spec->annotations.items[i];
+    if (strcmp(kv->key, HK_VM_ANNOTATION) != 0)
+      continue;
+    if (strcmp(kv->value, "vm") == 0)
+      *vm = true;
+    else if (strcmp(kv->value, "default") == 0 || kv->value[0] == '\0')
+      ;
+    else
+      return hk_error_plain(err, EINVAL,
+                            "%s: annotations.\"%s\": unknown handler \"%s\" (expected \"vm\")",
+                            config_path, HK_VM_ANNOTATION, kv->value);
+  }
+  return 0;
+}
+
+/* ---- the control channel ---- */
+
+int hk_vm_msg_send(int fd, const char *word, const void *data, size_t len)
+{
+  char head[48];
+  int n = snprintf(head, sizeof(head), "%s %zu\n", word, len);
+  struct iovec iov[2] = {{head, n}, {(void *)data, len}};
+  size_t total = n + len, done = 0;
+
+  while (done < total) {
+    ssize_t w;
+    struct iovec cur[2];
+    int k = 0;
+    size_t skip = done;
+    for (int i = 0; i < 2; i++) {
+      if (skip >= iov[i].iov_len) {
+        skip -= iov[i].iov_len;
+        continue;
+      }
+      cur[k].iov_base = (char *)iov[i].iov_base + skip;
+      cur[k++].iov_len = iov[i].iov_len - skip;
+      skip = 0;
+    }
+    w = writev(fd, cur, k);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w < 0 && errno == EAGAIN) {
+      struct pollfd p = {.fd = fd, .events = POLLOUT};
+      poll(&p, 1, 1000);
+      continue;
+    }
+    if (w <= 0)
+      return -1;
+    done += w;
+  }
+  return 0;
+}
+
+static int read_exact(int fd, char *buf, size_t len)
+{
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = read(fd, buf + done, len - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0 && errno == EAGAIN) {
+      struct pollfd p = {.fd = fd, .events = POLLIN};
+      poll(&p, 1, 1000);
+      continue;
+    }
+    if (n <= 0)
+      return n == 0 && done == 0 ? 0 : -1;
+    done += n;
+  }
+  return 1;
+}
+
+int hk_vm_msg_recv(int fd, char word[16], char **data, size_t *len)
+{
+  char head[48];
+  size_t n = 0;
+  unsigned long long l;
+  char *sp, *end;
+  int r;
+
+  *data = NULL;
+  while (n < sizeof(head) - 1) {
+    r = read_exact(fd, head + n, 1);
+    if (r <= 0)
+      return n == 0 ? r : -1;
+    if (head[n] == '\n')
+      break;
+    n++;
+  }
+  head[n] = '\0';
+  sp = strchr(head, ' ');
+  if (sp == NULL || sp - head >= 16 || sp == head)
+    return errno = EPROTO, -1;
+  *sp = '\0';
+  errno = 0;
+  l = strtoull(sp + 1, &end, 10);
+  if (errno || *end || l > HK_VM_MSG_MAX)
+    return errno = EPROTO, -1;
+  strcpy(word, head);
+  *data = hk_xmalloc0(l + 1);
+  if (l && read_exact(fd, *data, l) != 1) {
+    free(*data);
+    *data = NULL;
+    return -1;
+  }
+  *len = l;
+  return 1;
+}
+
+int hk_vm_recv_fd(int sock)
+{
+  char c, ctl[CMSG_SPACE(sizeof(int))];
+  struct iovec iov = {&c, 1};
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+                     .msg_controllen = sizeof(ctl)};
+  struct cmsghdr *cm;
+  int fd;
+
+  if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) <= 0)
+    return -1;
+  cm = CMSG_FIRSTHDR(&m);
+  if (cm == NULL || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int)))
+    return -1;
+  memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+  return fd;
+}
+
+/* ---- the host's pieces ---- */
+
+/* NAME found in PATH (or NAME itself when it has a slash), malloc'ed. */
+static char *find_exe(const char *name)
+{
+  _cleanup_free_ char *path = NULL;
+  char *dir, *save = NULL;
+
+  if (strchr(name, '/'))
+    return access(name, X_OK) == 0 ? hk_xstrdup(name) : NULL;
+  path = hk_xstrdup(getenv("PATH") ? getenv("PATH") : "/usr/sbin:/usr/bin:/sbin:/bin");
+  for (dir = strtok_r(path, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+    char *p = hk_xasprintf("%s/%s", dir, name);
+    if (access(p, X_OK) == 0)
+      return p;
+    free(p);
+  }
+  return NULL;
+}
+
+static const char *env_or(const char *name, const char *def)
+{
+  const char *v = getenv(name);
+  return v && *v ? v : def;
+}
+
+static char *find_qemu(hk_error_t **err)
+{
+  const char *q = env_or("HUSK_VM_QEMU", DEFAULT_QEMU);
+  char *p = find_exe(q);
+  if (p == NULL)
+    hk_error_plain(err, ENOENT,
+                   "VM handler: QEMU `%s` not found (apt-get install qemu-system-x86, or set "
+                   "HUSK_VM_QEMU)",
+                   q);
+  return p;
+}
+
+/* A guest kernel the prepare script would take, without running it. */
+static bool kernel_present(char **why)
+{
+  const char *k = getenv("HUSK_VM_KERNEL");
+  if (k && *k) {
+    if (access(k, R_OK) == 0)
+      return true;
+    *why = hk_xasprintf("the guest kernel HUSK_VM_KERNEL=%s does not exist", k);
+    return false;
+  }
+  if (system("ls /boot/vmlinuz-* >/dev/null 2>&1") == 0)
+    return true;
+  *why = hk_xstrdup("no guest kernel in /boot (apt-get install linux-image-amd64)");
+  return false;
+}
+
+bool hk_vm_available(char **why)
+{
+  hk_error_t *e = NULL;
+  _cleanup_free_ char *q = find_qemu(&e);
+
+  *why = NULL;
+  if (q == NULL) {
+    *why = hk_xstrdup(e->msg + strlen("VM handler: "));
+    hk_error_free(e);
+    return false;
+  }
+  return kernel_present(why);
+}
+
+static char *prepare_script(void)
+{
+  const char *cands[] = {getenv("HUSK_VM_PREPARE"), HK_VM_PREPARE_INSTALLED,
+                         HK_VM_PREPARE_SRCDIR};
+  for (size_t i = 0; i < HK_ARRAY_SIZE(cands); i++)
+    if (cands[i] && *cands[i] && access(cands[i], X_OK) == 0)
+      return hk_xstrdup(cands[i]);
+  return NULL;
+}
+
+/* Run husk-vm-prepare and read its "kernel PATH" and "initrd PATH". */
+static int prepare_guest(struct hk_vm_host *h, hk_error_t **err)
+{
+  _cleanup_free_ char *script = prepare_script(), *exe = NULL, *out = NULL;
+  _cleanup_fclose_ FILE *f = NULL;
+  char line[4096], errbuf[2048] = "";
+  int pout[2], perr[2], st;
+  size_t en = 0;
+  pid_t pid;
+
+  if (script == NULL)
+    return hk_error_plain(err, ENOENT,
+                          "VM handler: husk-vm-prepare not found (at %s; reinstall husk or set "
+                          "HUSK_VM_PREPARE)",
+                          HK_VM_PREPARE_INSTALLED);
+  exe = hk_xasprintf("/proc/%d/exe", (int)getpid());
+  if (pipe2(pout, O_CLOEXEC) < 0 || pipe2(perr, O_CLOEXEC) < 0)
+    return hk_error_make(err, errno, "VM handler: pipe");
+  pid = fork();
+  if (pid == 0) {
+    dup2(pout[1], 1);
+    dup2(perr[1], 2);
+    execl(script, script, exe, (char *)NULL);
+    _exit(127);
+  }
+  close(pout[1]);
+  close(perr[1]);
+  f = fdopen(pout[0], "r");
+  while (f && fgets(line, sizeof(line), f)) {
+    line[strcspn(line, "\n")] = '\0';
+    if (strncmp(line, "kernel ", 7) == 0)
+      h->kernel = hk_xstrdup(line + 7);
+    else if (strncmp(line, "initrd ", 7) == 0)
+      h->initrd = hk_xstrdup(line + 7);
+  }
+  for (ssize_t n; en < sizeof(errbuf) - 1 && (n = read(perr[0], errbuf + en, sizeof(errbuf) - 1 - en)) > 0;)
+    en += n;
+  errbuf[en] = '\0';
+  close(perr[0]);
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+    ;
+  while (en && errbuf[en - 1] == '\n')
+    errbuf[--en] = '\0';
+  if (st != 0 || !h->kernel || !h->initrd) {
+    const char *msg = strrchr(errbuf, '\n') ? strrchr(errbuf, '\n') + 1 : errbuf;
+    if (strncmp(msg, "husk-vm-prepare: ", 17) == 0)
+      msg += 17;
+    return hk_error_plain(err, ENOENT, "VM handler: %s", *msg ? msg : "husk-vm-prepare failed");
+  }
+  if (en)
+    hk_warn("%s", errbuf);
+  return 0;
+}
+
+/* KVM is used only when a guest really boots with it: some hosts have a
+ * /dev/kvm that runs a few instructions but cannot boot a stock kernel.
+ * The probe boots the guest kernel until it prints its banner on the
+ * serial port (milliseconds with working KVM) and the verdict is cached per
+ * kernel and QEMU. */
+static bool kvm_probe(const struct hk_vm_host *h)
+{
+  const char *force = getenv("HUSK_VM_ACCEL");
+  _cleanup_free_ char *key = NULL, *cache = NULL, *verdict = NULL;
+  struct stat kst, qst;
+  size_t len;
+  bool ok = false;
+  int pfd[2];
+  pid_t pid;
+
+  if (force && strcmp(force, "tcg") == 0)
+    return false;
+  if (force && strcmp(force, "kvm") == 0)
+    return true;
+  if (access("/dev/kvm", R_OK | W_OK) < 0)
+    return false;
+  if (stat(h->kernel, &kst) < 0 || stat(h->qemu, &qst) < 0)
+    return false;
+  key = hk_xasprintf("%llx-%llx-%llx", (unsigned long long)kst.st_ino,
+                     (unsigned long long)kst.st_mtime, (unsigned long long)qst.st_mtime);
+  cache = hk_xasprintf("%s/kvm-probe-%s", env_or("HUSK_VM_CACHE", DEFAULT_CACHE), key);
+  if (hk_read_file(cache, 16, &verdict, &len, NULL) == 0)
+    return strncmp(verdict, "kvm", 3) == 0;
+  if (pipe2(pfd, O_CLOEXEC) < 0)
+    return false;
+  pid = fork();
+  if (pid == 0) {
+    int nul = open("/dev/null", O_RDWR);
+    dup2(nul, 0);
+    dup2(pfd[1], 1);
+    dup2(nul, 2);
+    execlp(h->qemu, h->qemu, "-M", "microvm", "-accel", "kvm", "-cpu", "host,-arch-capabilities",
+           "-m", "128", "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+           "-kernel", h->kernel, "-append", "earlyprintk=ttyS0 console=ttyS0 panic=-1 reboot=t",
+           "-serial", "stdio", (char *)NULL);
+    _exit(127);
+  }
+  close(pfd[1]);
+  if (pid > 0) {
+    char buf[4096];
+    size_t got = 0;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+      struct pollfd p = {.fd = pfd[0], .events = POLLIN};
+      long ms;
+      clock_gettime(CLOCK_MONOTONIC, &t);
+      ms = 3000 - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+      if (ms <= 0 || poll(&p, 1, ms) <= 0)
+        break;
+      ssize_t n = read(pfd[0], buf + got, sizeof(buf) - 1 - got);
+      if (n <= 0)
+        break;
+      got += n;
+      buf[got] = '\0';
+      if (strstr(buf, "Linux version")) {
+        ok = true;
+        break;
+      }
+      if (got >= sizeof(buf) - 1)
+        got = 0;
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+  }
+  close(pfd[0]);
+  mkdir(env_or("HUSK_VM_CACHE", DEFAULT_CACHE), 0755);
+  hk_write_file(cache, ok ? "kvm\n" : "tcg\n", 4, NULL);
+  return ok;
+}
+
+/* linux.resources size the VM: the memory limit plus what the guest kernel
+ * needs, and the vCPUs the CPU quota allows. */
+static void size_vm(struct hk_vm_host *h, const struct hk_spec *spec)
+{
+  const struct hk_resources *r = spec->has_linux && spec->linux_.has_resources
+                                     ? &spec->linux_.resources
+                                     : NULL;
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+  h->mem_mib = DEFAULT_MEM_MIB;
+  h->cpus = 1;
+  if (r && r->has_memory && r->memory.has_limit && r->memory.limit > 0) {
+    int64_t mib = r->memory.limit / (1024 * 1024) + GUEST_OVERHEAD_MIB;
+    h->mem_mib = mib < MIN_MEM_MIB ? MIN_MEM_MIB : mib > 65536 ? 65536 : (int)mib;
+  }
+  if (r && r->has_cpu && r->cpu.has_quota && r->cpu.quota > 0) {
+    uint64_t period = r->cpu.has_period && r->cpu.period ? r->cpu.period : 100000;
+    h->cpus = (int)((r->cpu.quota + period - 1) / period);
+  }
+  if (h->cpus < 1)
+    h->cpus = 1;
+  if (ncpu > 0 && h->cpus > ncpu)
+    h->cpus = (int)ncpu;
+}
+
+int hk_vm_host_prepare(struct hk_vm_host *h, const struct hk_spec *spec, const char *rootfs,
+                       hk_error_t **err)
+{
+  const char *vfs = env_or("HUSK_VM_VIRTIOFSD", DEFAULT_VIRTIOFSD);
+
+  if (geteuid() != 0)
+    return hk_error_plain(err, EPERM, "VM handler: needs root (virtiofsd and the VM's devices)");
+  h->qemu = find_qemu(err);
+  if (h->qemu == NULL || prepare_guest(h, err) < 0)
+    return -1;
+  /* virtiofsd takes its options comma-separated: such a path goes over 9p. */
+  if (strcmp(vfs, "none") != 0 && strchr(rootfs, ',') == NULL)
+    h->virtiofsd = find_exe(vfs);
+  if (h->virtiofsd == NULL)
+    hk_debug("VM handler: sharing the rootfs over 9p (no virtiofsd at %s)", vfs);
+  h->kvm = kvm_probe(h);
+  size_vm(h, spec);
+  hk_debug("VM handler: %s, %d vCPU, %d MiB, rootfs over %s",
+         h->kvm ? "KVM" : "TCG (no usable KVM)", h->cpus, h->mem_mib,
+         h->virtiofsd ? "virtiofs" : "9p");
+  return 0;
+}
+
+void hk_vm_host_clear(struct hk_vm_host *h)
+{
+  free(h->qemu);
+  free(h->virtiofsd);
+  free(h->kernel);
+  free(h->initrd);
+  hk_strv_free(h->argv);
+  *h = (struct hk_vm_host){0};
+}
+
+/* ---- QEMU's command line ---- */
+
+struct argv {
+  char **v;
+  size_t n, cap;
+};
+
+static void add(struct argv *a, char *s)
+{
+  if (a->n + 2 > a->cap) {
+    a->cap = a->cap ? a->cap * 2 : 64;
+    a->v = hk_xrealloc(a->v, a->cap * sizeof(char *));
+  }
+  a->v[a->n++] = s;
+  a->v[a->n] = NULL;
+}
+
+static void add2(struct argv *a, const char *opt, char *val)
+{
+  add(a, hk_xstrdup(opt));
+  add(a, val);
+}
+
+/* A QEMU option value: commas doubled. */
+static char *qemu_escape(const char *s)
+{
+  size_t n = strlen(s), k = 0;
+  char *o = hk_xmalloc0(2 * n + 1);
+  for (size_t i = 0; i < n; i++) {
+    o[k++] = s[i];
+    if (s[i] == ',')
+      o[k++] = ',';
+  }
+  return o;
+}
+
+/* The host's TSC frequency, for a TCG guest that reads it directly and
+ * whose own calibration fails on a busy host. */
+static long tsc_khz(void)
+{
+  _cleanup_fclose_ FILE *f = fopen("/proc/cpuinfo", "re");
+  char line[256];
+  double mhz;
+  while (f && fgets(line, sizeof(line), f))
+    if (sscanf(line, "cpu MHz : %lf", &mhz) == 1 || sscanf(line, "cpu MHz\t: %lf", &mhz) == 1)
+      return (long)(mhz * 1000);
+  return 0;
+}
+
+static char *kernel_cmdline(const struct hk_vm_host *h)
+{
+  long khz = h->kvm ? 0 : tsc_khz();
+  /* norandmaps: TCG reuses translations only at the same addresses. */
+  const char *base = "console=ttyS0 loglevel=3 quiet panic=-1 reboot=t rdinit=/husk-vm-init "
+                     "pci=off i8042.noaux i8042.nokbd cryptomgr.notests random.trust_cpu=on";
+  const char *extra = env_or("HUSK_VM_APPEND", "");
+  if (khz > 0)
+    return hk_xasprintf("%s norandmaps tsc_early_khz=%ld tsc=reliable lpj=%ld %s", base, khz,
+                        khz * 1000 / 250, extra);
+  return hk_xasprintf("%s %s", base, extra);
+}
+
+char **hk_vm_qemu_argv(const struct hk_vm_host *h, const char *rootfs, const int fds[5])
+{
+  static const char *const ports[] = {"husk.ctl", "husk.stdout", "husk.stderr", "husk.stdin",
+                                      "husk.tty"};
+  struct argv a = {0};
+
+  add(&a, hk_xstrdup(h->qemu));
+  add2(&a, "-M", hk_xstrdup("microvm,memory-backend=mem,rtc=off"));
+  add2(&a, "-accel", hk_xstrdup(h->kvm ? "kvm" : "tcg,thread=single"));
+  add2(&a, "-cpu", hk_xstrdup(h->kvm ? "host,-arch-capabilities" : "max"));
+  add2(&a, "-smp", hk_xasprintf("%d", h->cpus));
+  add2(&a, "-m", hk_xasprintf("%dM", h->mem_mib));
+  /* Shared memory: vhost-user (virtiofsd) maps the guest's RAM. */
+  add2(&a, "-object", hk_xasprintf("memory-backend-memfd,id=mem,size=%dM,share=on", h->mem_mib));
+  add(&a, hk_xstrdup("-nodefaults"));
+  add(&a, hk_xstrdup("-no-user-config"));
+  add2(&a, "-display", hk_xstrdup("none"));
+  add(&a, hk_xstrdup("-no-reboot"));
+  add2(&a, "-global", hk_xstrdup("virtio-mmio.force-legacy=false"));
+  add2(&a, "-kernel", hk_xstrdup(h->kernel));
+  add2(&a, "-initrd", hk_xstrdup(h->initrd));
+  add2(&a, "-append", kernel_cmdline(h));
+  add2(&a, "-serial", hk_xstrdup("file:console.log"));
+  add2(&a, "-chardev", hk_xstrdup("socket,id=qmp,path=qmp.sock,server=on,wait=off"));
+  add2(&a, "-mon", hk_xstrdup("chardev=qmp,mode=control"));
+  if (h->virtiofsd) {
+    add2(&a, "-chardev", hk_xstrdup("socket,id=vfs,path=virtiofs.sock"));
+    add2(&a, "-device", hk_xstrdup("vhost-user-fs-device,chardev=vfs,tag=rootfs"));
+  } else {
+    _cleanup_free_ char *p = qemu_escape(rootfs);
+    add2(&a, "-fsdev", hk_xasprintf("local,id=rootfs,path=%s,security_model=passthrough", p));
+    add2(&a, "-device", hk_xstrdup("virtio-9p-device,fsdev=rootfs,mount_tag=rootfs"));
+  }
+  add2(&a, "-device", hk_xstrdup("virtio-serial-device,max_ports=8"));
+  for (int i = 0; i < 5; i++) {
+    if (fds[i] < 0)
+      continue;
+    add2(&a, "-chardev", hk_xasprintf("socket,id=p%d,fd=%d", i, fds[i]));
+    add2(&a, "-device", hk_xasprintf("virtserialport,chardev=p%d,name=%s", i, ports[i]));
+  }
+  return a.v;
+}
+
+/* ---- after the shim, and QMP ---- */
+
+bool hk_vm_is(int dirfd)
+{
+  return faccessat(dirfd, HK_VM_PIDS_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+void hk_vm_cleanup(int dirfd)
+{
+  _cleanup_free_ char *buf = NULL;
+  _cleanup_close_ int fd = openat(dirfd, HK_VM_PIDS_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  size_t len;
+  char *line, *save = NULL;
+
+  if (fd < 0 || hk_read_fd(fd, HK_VM_PIDS_FILE, 4096, &buf, &len, NULL) < 0)
+    return;
+  /* "NAME PID STARTTIME" lines: only the very processes started go. */
+  for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    char name[32];
+    int pid;
+    unsigned long long st;
+    uint64_t now;
+    if (sscanf(line, "%31s %d %llu", name, &pid, &st) != 3 || pid <= 0)
+      continue;
+    if (hk_proc_start_time(pid, &now, NULL) < 0 || now != st)
+      continue;
+    kill(pid, SIGKILL);
+    for (int i = 0; i < 1000; i++) { /* not our child: wait for it to vanish */
+      char s;
+      if (hk_proc_start_time(pid, &now, &s) < 0 || now != st || s == 'Z')
+        break;
+      usleep(2000);
+    }
+  }
+}
+
+static int qmp_command(int dirfd, const char *cmd, hk_error_t **err)
+{
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  _cleanup_close_ int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  char buf[4096];
+  size_t got = 0;
+  const char *msgs[] = {"{\"execute\":\"qmp_capabilities\"}\n", cmd};
+
+  snprintf(a.sun_path, sizeof(a.sun_path), "/proc/self/fd/%d/qmp.sock", dirfd);
+  if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)) < 0)
+    return hk_error_make(err, errno, "VM handler: connect to QMP");
+  /* Greeting, then one answer per command. */
+  for (int i = 0; i < 3; i++) {
+    got = 0;
+    for (;;) {
+      struct pollfd p = {.fd = s, .events = POLLIN};
+      ssize_t n;
+      if (poll(&p, 1, 10000) != 1)
+        return hk_error_plain(err, ETIMEDOUT, "VM handler: QMP does not answer");
+      n = read(s, buf + got, sizeof(buf) - 1 - got);
+      if (n <= 0)
+        return hk_error_plain(err, EPIPE, "VM handler: QMP closed");
+      got += n;
+      buf[got] = '\0';
+      if (strchr(buf, '\n'))
+        break;
+    }
+    if (i > 0 && strstr(buf, "\"error\""))
+      return hk_error_plain(err, EIO, "VM handler: QMP: %s", buf);
+    if (i < 2 && hk_write_all(s, msgs[i], strlen(msgs[i])) < 0)
+      return hk_error_make(err, errno, "VM handler: write to QMP");
+  }
+  return 0;
+}
+
+int hk_vm_freeze(int dirfd, const char *id, bool pause, hk_error_t **err)
+{
+  if (qmp_command(dirfd, pause ? "{\"execute\":\"stop\"}\n" : "{\"execute\":\"cont\"}\n", err) < 0)
+    return hk_error_wrap(err, "%s container \"%s\"", pause ? "pause" : "resume", id);
+  if (pause)
+    return hk_write_file_atomic(dirfd, HK_VM_PAUSED_FILE, "", 0, 0600, err);
+  if (unlinkat(dirfd, HK_VM_PAUSED_FILE, 0) < 0 && errno != ENOENT)
+    return hk_error_make(err, errno, "resume container \"%s\"", id);
+  return 0;
+}
