@@ -21,6 +21,9 @@ packages=(
 	podman conmon docker.io containerd
 	# the pure cgroup v2 guest (tests/vm/run.sh; it downloads the kernel)
 	qemu-system-x86 kmod xz-utils
+	# the micro-VM handler (libcontainer/vm.h, tests/integration/vm.bats):
+	# QEMU (its virtiofsd is in qemu-system-common) and the guest kernel
+	linux-image-amd64
 )
 
 missing=()

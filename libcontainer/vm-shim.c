@@ -193,7 +193,7 @@ static void make_pty(struct shim *s)
     cfmakeraw(&t);
     tcsetattr(s->pty, TCSANOW, &t);
   }
-  if (hk_send_fd(s->console, master, "console", &e) < 0)
+  if (hk_send_fd(s->console, master, "/dev/ptmx", &e) < 0)
     shim_fail(s, "VM handler: %s", e->msg);
   close(master);
   close(s->console);

@@ -1,0 +1,218 @@
+#!/usr/bin/env bats
+# The micro-VM handler (libcontainer/vm.h): the same bundle under QEMU's
+# microvm machine with Debian's kernel.  CI installs qemu-system-x86 and
+# linux-image-amd64 (contrib/install-deps.sh), so these tests do not skip
+# there.  Under TCG a boot takes seconds: each test checks as much as one
+# boot can show.
+
+load helpers
+
+setup_file() {
+	cc -O2 -Wall -o "$BATS_FILE_TMPDIR/recvtty" "$BATS_TEST_DIRNAME/recvtty.c"
+}
+
+# vm_bundle: $BUNDLE as a VM container.
+vm_bundle() {
+	update_config '.annotations["run.oci.handler"] = "vm"'
+}
+
+# qemu_of ID: the PID of the container's QEMU, from its state directory.
+qemu_of() {
+	awk '$1 == "qemu" { print $2 }' "$HUSK_ROOT/$1/vm.pids"
+}
+
+# no_vm_processes: no QEMU or virtiofsd runs from this test's state.
+no_vm_processes() {
+	! ps -eo args | grep -E '^(qemu-system|/usr/lib/qemu/virtiofsd)' | grep -qF "$BATS_TEST_TMPDIR"
+	! find /proc/[0-9]*/cwd -maxdepth 0 -printf '%l\n' 2>/dev/null | grep -qF "$HUSK_ROOT/"
+}
+
+@test "vm: the process runs on the guest kernel, with the bundle's config applied" {
+	local id out err
+	id=$(cid run)
+	vm_bundle
+	echo "from the bundle" >"$BUNDLE/rootfs/bundle-file"
+	: >"$BUNDLE/rootfs/out-file"
+	chmod 666 "$BUNDLE/rootfs/out-file"
+	# shellcheck disable=SC2016
+	set_args sh -c 'uname -r; cat /bundle-file; echo written >/out-file
+		echo "env=$FOO cwd=$(pwd) uid=$(id -u) gid=$(id -g) host=$(hostname)"
+		echo "cpus=$(grep -c ^processor /proc/cpuinfo)"
+		awk "/^MemTotal/ { print \"mem=\" \$2 }" /proc/meminfo
+		cat /sys/fs/cgroup/memory.max
+		echo to-stderr >&2; exit 7'
+	update_config '.root.readonly = false | .process.env += ["FOO=bar"] | .process.cwd = "/tmp"
+		| .process.user = {"uid": 1000, "gid": 1000} | .hostname = "vm-guest"
+		| .linux.resources.memory.limit = 268435456
+		| .linux.resources.cpu = {"quota": 200000, "period": 100000}'
+	out=$BATS_TEST_TMPDIR/out err=$BATS_TEST_TMPDIR/err
+	status=0
+	husk --debug run --bundle "$BUNDLE" "$id" >"$out" 2>"$err" </dev/null || status=$?
+	echo "stdout: $(cat "$out")"
+	echo "stderr: $(cat "$err")"
+	[ "$status" -eq 7 ]
+	run cat "$out"
+	refute_line "$(uname -r)"
+	assert_line --index 0 --regexp '^[0-9]+\.[0-9]+\.[0-9]+-.*'
+	assert_line --index 1 "from the bundle"
+	assert_line --index 2 "env=bar cwd=/tmp uid=1000 gid=1000 host=vm-guest"
+	# Sized from linux.resources: two vCPUs, the limit plus the guest's own.
+	assert_line --index 3 "cpus=2"
+	local mem
+	mem=$(sed -n 's/^mem=//p' "$out")
+	[ "$mem" -gt $((256 * 1024)) ] && [ "$mem" -lt $((512 * 1024)) ]
+	# and the limit is the container's cgroup v2 limit in the guest.
+	assert_line --index 5 268435456
+	refute_output --partial to-stderr
+	# The write reached the host's rootfs.
+	[ "$(cat "$BUNDLE/rootfs/out-file")" = written ]
+	run cat "$err"
+	assert_output --partial to-stderr
+	assert_output --regexp "VM handler: (TCG|KVM)"
+	[ -z "$(ls -A "$HUSK_ROOT")" ]
+	no_vm_processes
+}
+
+@test "vm: exit status 0 and 137 come back; husk-vm makes every container a VM" {
+	local id id2
+	id=$(cid zero)
+	# No annotation: the name husk-vm is what selects the handler.
+	ln -s "$HUSK" "$BATS_TEST_TMPDIR/husk-vm"
+	set_args sh -c 'uname -r'
+	run timeout 120 "$BATS_TEST_TMPDIR/husk-vm" --root "$HUSK_ROOT" run --bundle "$BUNDLE" "$id"
+	assert_success
+	refute_output "$(uname -r)"
+	assert_output --regexp '^[0-9]+\.[0-9]+\.[0-9]+-'
+
+	id2=$(cid killed)
+	vm_bundle
+	# Without its own PID namespace the shell is not a PID 1, which would
+	# ignore the signal.
+	set_args sh -c 'echo before; kill -9 $$; echo after'
+	update_config '.linux.namespaces |= map(select(.type != "pid"))'
+	run husk run --bundle "$BUNDLE" "$id2"
+	[ "$status" -eq 137 ]
+	assert_output before
+	no_vm_processes
+}
+
+@test "vm: create, start, state, kill and delete follow the OCI lifecycle" {
+	local id pid qemu
+	id=$(cid life)
+	vm_bundle
+	# shellcheck disable=SC2016
+	set_args sh -c 'echo started; trap "echo got-TERM; exit 3" TERM; while :; do sleep 0.1; done'
+	hrun create --bundle "$BUNDLE" "$id"
+	assert_success
+	[ "$(container_status "$id")" = created ]
+	pid=$(husk state "$id" | jq -r .pid)
+	kill -0 "$pid"
+	qemu=$(qemu_of "$id")
+	kill -0 "$qemu"
+	# Nothing runs before start.
+	! grep -q started "$BATS_TEST_TMPDIR"/hrun.*
+	run husk start "$id"
+	assert_success
+	[ "$(container_status "$id")" = running ]
+	# pause and resume through QMP.
+	run husk pause "$id"
+	assert_success
+	[ "$(container_status "$id")" = paused ]
+	run husk resume "$id"
+	assert_success
+	[ "$(container_status "$id")" = running ]
+	retry 300 0.1 grep -q started "$BATS_TEST_TMPDIR"/hrun.*
+	# The signal reaches the process in the guest, which handles it.
+	run husk kill "$id" TERM
+	assert_success
+	wait_for_status "$id" stopped
+	grep -q got-TERM "$BATS_TEST_TMPDIR"/hrun.*
+	run husk delete "$id"
+	assert_success
+	! kill -0 "$qemu" 2>/dev/null
+	[ ! -e "$HUSK_ROOT/$id" ]
+	no_vm_processes
+}
+
+@test "vm: kill KILL stops the VM; delete --force of a running VM leaves nothing" {
+	local id id2 qemu
+	id=$(cid kill9)
+	vm_bundle
+	set_args sleep 1000
+	hrun run -d --bundle "$BUNDLE" "$id"
+	assert_success
+	qemu=$(qemu_of "$id")
+	run husk kill "$id" KILL
+	assert_success
+	wait_for_status "$id" stopped
+	retry 100 0.1 sh -c "! kill -0 $qemu 2>/dev/null"
+	run husk delete "$id"
+	assert_success
+
+	id2=$(cid force)
+	hrun run -d --bundle "$BUNDLE" "$id2"
+	assert_success
+	[ "$(container_status "$id2")" = running ]
+	qemu=$(qemu_of "$id2")
+	run husk delete --force "$id2"
+	assert_success
+	! kill -0 "$qemu" 2>/dev/null
+	[ -z "$(ls -A "$HUSK_ROOT")" ]
+	no_vm_processes
+}
+
+@test "vm: process.terminal works through the console socket" {
+	local id sock out
+	id=$(cid tty)
+	vm_bundle
+	sock=$BATS_TEST_TMPDIR/console.sock out=$BATS_TEST_TMPDIR/tty.out
+	"$BATS_FILE_TMPDIR/recvtty" "$sock" "$out" 3>&- &
+	retry 50 0.1 test -S "$sock"
+	set_args sh -c 'test -t 0 && test -t 1 && echo all-tty; tty; stty size'
+	update_config '.process.terminal = true | .process.consoleSize = {"height": 30, "width": 100}'
+	run husk run --console-socket "$sock" --bundle "$BUNDLE" "$id"
+	assert_success
+	wait
+	run cat "$out"
+	assert_output --partial all-tty
+	assert_output --partial /dev/pts/0
+	assert_output --partial "30 100"
+}
+
+@test "vm: a missing QEMU or kernel is a clear error naming the package, and leaves nothing" {
+	local id
+	id=$(cid missing)
+	vm_bundle
+	HUSK_VM_QEMU=/nonexistent/qemu-system-x86_64 hrun run --bundle "$BUNDLE" "$id"
+	assert_failure
+	assert_output --partial "/nonexistent/qemu-system-x86_64"
+	assert_output --partial "apt-get install qemu-system-x86"
+	[ -z "$(ls -A "$HUSK_ROOT")" ]
+
+	HUSK_VM_KERNEL=/nonexistent/vmlinuz hrun run --bundle "$BUNDLE" "$id"
+	assert_failure
+	assert_output --partial "/nonexistent/vmlinuz"
+	assert_output --partial "apt-get install linux-image-amd64"
+	[ -z "$(ls -A "$HUSK_ROOT")" ]
+
+	# features and --version say why.
+	run env HUSK_VM_QEMU=/nonexistent/qemu "$HUSK" features
+	assert_success
+	[ "$(echo "$output" | jq -r '.annotations["run.husk.vm"]')" = \
+		"unavailable: QEMU \`/nonexistent/qemu\` not found (apt-get install qemu-system-x86, or set HUSK_VM_QEMU)" ]
+	[ "$(echo "$output" | jq -r '.annotations["run.oci.handler"]')" = null ]
+	run env HUSK_VM_KERNEL=/nonexistent/vmlinuz "$HUSK" --version
+	assert_output --partial "vm handler: unavailable: the guest kernel HUSK_VM_KERNEL=/nonexistent/vmlinuz does not exist"
+	run husk features
+	[ "$(echo "$output" | jq -r '.annotations["run.husk.vm"]')" = available ]
+	[ "$(echo "$output" | jq -r '.annotations["run.oci.handler"]')" = vm ]
+	run husk --version
+	assert_output --partial "vm handler: available"
+
+	# An unknown handler names the annotation.
+	update_config '.annotations["run.oci.handler"] = "krun"'
+	hrun run --bundle "$BUNDLE" "$id"
+	assert_failure
+	assert_output --partial 'annotations."run.oci.handler": unknown handler "krun"'
+	[ -z "$(ls -A "$HUSK_ROOT")" ]
+}
