@@ -35,6 +35,7 @@
 #include "sync.h"
 #include "terminal.h"
 #include "utils.h"
+#include "vm.h"
 
 static void strv_set(struct hk_strv *sv, char **v)
 {
@@ -412,6 +413,13 @@ int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **er
     return -1;
   if (strcmp(c->state->status, "stopped") == 0)
     return hk_error_plain(err, EINVAL, "cannot exec in container \"%s\": it is not running",
+                          o->id);
+  /* Its recorded process is the shim on the host: joining its namespaces
+   * would run the new process outside the VM. */
+  if (hk_vm_is(c->dirfd))
+    return hk_error_plain(err, ENOTSUP,
+                          "cannot exec in container \"%s\": it runs in a VM, and exec into the "
+                          "guest is not supported",
                           o->id);
   if (strcmp(c->state->status, "paused") == 0)
     return hk_error_plain(err, EINVAL, "cannot exec in container \"%s\": it is paused (resume it first)",

@@ -261,7 +261,7 @@ static char *prepare_script(void)
 /* Run husk-vm-prepare and read its "kernel PATH" and "initrd PATH". */
 static int prepare_guest(struct hk_vm_host *h, hk_error_t **err)
 {
-  _cleanup_free_ char *script = prepare_script(), *exe = NULL, *out = NULL;
+  _cleanup_free_ char *script = prepare_script(), *exe = NULL;
   _cleanup_fclose_ FILE *f = NULL;
   char line[4096], errbuf[2048] = "";
   int pout[2], perr[2], st;

@@ -114,6 +114,10 @@ no_vm_processes() {
 	run husk start "$id"
 	assert_success
 	[ "$(container_status "$id")" = running ]
+	# exec would join the shim's (host) namespaces: refused.
+	run husk exec "$id" true
+	assert_failure
+	assert_output --partial "runs in a VM"
 	# pause and resume through QMP.
 	run husk pause "$id"
 	assert_success
