@@ -384,7 +384,11 @@ static bool kvm_probe(const struct hk_vm_host *h)
   }
   close(pfd[0]);
   mkdir(env_or("HUSK_VM_CACHE", DEFAULT_CACHE), 0755);
-  hk_write_file(cache, ok ? "kvm\n" : "tcg\n", 4, NULL);
+  {
+    _cleanup_close_ int fd = open(cache, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0 || hk_write_all(fd, ok ? "kvm\n" : "tcg\n", 4) < 0)
+      hk_debug("VM handler: cannot cache the KVM probe in %s: %s", cache, strerror(errno));
+  }
   return ok;
 }
 
@@ -515,7 +519,7 @@ char **hk_vm_qemu_argv(const struct hk_vm_host *h, const char *rootfs, const int
   struct argv a = {0};
 
   add(&a, hk_xstrdup(h->qemu));
-  add2(&a, "-M", hk_xstrdup("microvm,memory-backend=mem,rtc=off"));
+  add2(&a, "-M", hk_xstrdup("microvm,memory-backend=mem"));
   add2(&a, "-accel", hk_xstrdup(h->kvm ? "kvm" : "tcg,thread=single"));
   add2(&a, "-cpu", hk_xstrdup(h->kvm ? "host,-arch-capabilities" : "max"));
   add2(&a, "-smp", hk_xasprintf("%d", h->cpus));
