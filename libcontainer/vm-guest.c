@@ -390,6 +390,10 @@ static void on_control(struct guest *g, bool *started)
   if (strcmp(word, "start") == 0 && !*started) {
     *started = true;
     start_container(g);
+  } else if (strcmp(word, "winsize") == 0 && g->pty >= 0) {
+    struct winsize ws = {0};
+    if (sscanf(data, "%hu %hu", &ws.ws_row, &ws.ws_col) == 2)
+      ioctl(g->pty, TIOCSWINSZ, &ws);
   } else if (strcmp(word, "signal") == 0) {
     int sig = atoi(data);
     if (sig > 0 && sig < 65)

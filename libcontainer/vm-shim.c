@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -44,6 +45,7 @@ struct shim {
   int sock[P_N];              /* our ends of the ports' sockets, -1 when unused */
   int pty;                    /* the host pty's slave, relayed to husk.tty */
   pid_t qemu, virtiofsd, opener;
+  unsigned short rows, cols; /* the terminal's size, as last sent */
   bool created, stdin_open;
 };
 
@@ -328,6 +330,22 @@ static void on_signal(struct shim *s, int sfd)
   }
 }
 
+/* The size that the console socket's peer sets on the master reaches the
+ * guest's pty at start, and later with the next keystrokes. */
+static void send_winsize(struct shim *s)
+{
+  struct winsize ws;
+  char buf[32];
+
+  if (s->pty < 0 || ioctl(s->pty, TIOCGWINSZ, &ws) < 0 || ws.ws_row == 0 ||
+      (ws.ws_row == s->rows && ws.ws_col == s->cols))
+    return;
+  s->rows = ws.ws_row;
+  s->cols = ws.ws_col;
+  snprintf(buf, sizeof(buf), "%u %u", ws.ws_row, ws.ws_col);
+  hk_vm_msg_send(s->sock[P_CTL], "winsize", buf, strlen(buf));
+}
+
 static void reap(struct shim *s)
 {
   pid_t pid;
@@ -336,8 +354,10 @@ static void reap(struct shim *s)
   while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
     if (pid == s->opener) {
       s->opener = 0;
-      if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+      if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+        send_winsize(s);
         hk_vm_msg_send(s->sock[P_CTL], "start", "", 0);
+      }
     } else if (pid == s->qemu) {
       s->qemu = 0;
       drain(s->sock[P_CTL], -1);
@@ -398,8 +418,10 @@ static __attribute__((noreturn)) void loop(struct shim *s, int sfd)
     }
     if (i_tty >= 0 && p[i_tty].revents)
       pump(s->sock[P_TTY], s->pty);
-    if (i_pty >= 0 && p[i_pty].revents & POLLIN)
+    if (i_pty >= 0 && p[i_pty].revents & POLLIN) {
+      send_winsize(s);
       pump(s->pty, s->sock[P_TTY]);
+    }
     if (p[i_ctl].revents)
       on_message(s);
     if (p[i_sig].revents)

@@ -11,7 +11,8 @@
  * messages "WORD LEN\n" followed by LEN bytes of payload:
  *   host -> guest: id, bundle, rootfs, config (config.json), share
  *                  ("virtiofs" or "9p"), terminal ("0"/"1"), then go;
- *                  later start, and signal ("N") for each forwarded signal
+ *                  later winsize ("ROWS COLS", with a terminal), start,
+ *                  and signal ("N") for each forwarded signal
  *   guest -> host: created, or error (a message); then exit ("N", the exit
  *                  code) or killed ("N", the signal) once the process ends
  * stdout and stderr travel on the ports husk.stdout and husk.stderr, stdin

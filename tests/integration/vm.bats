@@ -220,3 +220,17 @@ no_vm_processes() {
 	assert_output --partial 'annotations."run.oci.handler": unknown handler "krun"'
 	[ -z "$(ls -A "$HUSK_ROOT")" ]
 }
+
+@test "vm: a foreground run relays its own terminal, with its size and input" {
+	local id
+	id=$(cid tty-fg)
+	vm_bundle
+	# shellcheck disable=SC2016
+	set_args sh -c 'tty; stty size; read x; echo "got=$x"'
+	update_config '.process.terminal = true'
+	run bash -c "(sleep 8; echo typed) | timeout -k 5 100 script -qec 'stty rows 33 cols 77; \"$HUSK\" --root \"$HUSK_ROOT\" run --bundle \"$BUNDLE\" $id' /dev/null 3>&-"
+	assert_success
+	assert_output --partial /dev/pts/0
+	assert_output --partial "33 77"
+	assert_output --partial "got=typed"
+}
