@@ -78,11 +78,13 @@ no_vm_processes() {
 	id=$(cid zero)
 	# No annotation: the name husk-vm is what selects the handler.
 	ln -s "$HUSK" "$BATS_TEST_TMPDIR/husk-vm"
-	set_args sh -c 'uname -r'
-	run timeout 120 "$BATS_TEST_TMPDIR/husk-vm" --root "$HUSK_ROOT" run --bundle "$BUNDLE" "$id"
+	# stdin reaches the process, and its end too.
+	set_args sh -c 'uname -r; cat'
+	run bash -c "echo piped | timeout 120 \"$BATS_TEST_TMPDIR/husk-vm\" --root \"$HUSK_ROOT\" run --bundle \"$BUNDLE\" $id 3>&-"
 	assert_success
-	refute_output "$(uname -r)"
-	assert_output --regexp '^[0-9]+\.[0-9]+\.[0-9]+-'
+	refute_line "$(uname -r)"
+	assert_line --index 0 --regexp '^[0-9]+\.[0-9]+\.[0-9]+-'
+	assert_line --index 1 piped
 
 	id2=$(cid killed)
 	vm_bundle
