@@ -176,6 +176,69 @@ static int open_port(const char *name, bool required)
   return -1;
 }
 
+static int mkdir_p(const char *path);
+
+/* Where a host path may be placed: absolute, without "." or ".." parts,
+ * and not over what the guest itself runs from. */
+static bool placeable(const char *p)
+{
+  static const char *const own[] = {"/proc", "/sys", "/dev", "/bin", "/lib", "/lib64",
+                                    "/run/husk", "/husk-vm-init", "/newroot", "/etc/passwd",
+                                    "/etc/group"};
+  if (p[0] != '/' || strcmp(p, "/") == 0 || strstr(p, "/../") || strstr(p, "/./") ||
+      strstr(p, "//"))
+    return false;
+  for (size_t i = 0; i < HK_ARRAY_SIZE(own); i++) {
+    size_t n = strlen(own[i]);
+    if (strncmp(p, own[i], n) == 0 && (p[n] == '\0' || p[n] == '/'))
+      return false;
+  }
+  return true;
+}
+
+/* "PATH\0MODE\0CONTENT": a bind mount's source file, copied. */
+static void place_file(struct guest *g, const char *data, size_t len)
+{
+  const char *path = data, *mode, *body;
+  _cleanup_free_ char *dir = NULL;
+  size_t pl = strnlen(data, len), ml;
+  int fd;
+
+  if (pl + 1 >= len)
+    fail(g, "control channel: bad file message");
+  mode = data + pl + 1;
+  ml = strnlen(mode, len - pl - 1);
+  if (pl + 1 + ml + 1 > len)
+    fail(g, "control channel: bad file message");
+  body = mode + ml + 1;
+  if (!placeable(path))
+    fail(g, "cannot place the host file `%s` in the guest", path);
+  dir = hk_xstrdup(path);
+  *strrchr(dir, '/') = '\0';
+  if ((dir[0] && mkdir_p(dir) < 0) ||
+      (fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+                 (mode_t)strtoul(mode, NULL, 8) & 07777)) < 0)
+    fail(g, "create %s: %s", path, strerror(errno));
+  if (hk_write_all(fd, body, len - (body - data)) < 0)
+    fail(g, "write %s: %s", path, strerror(errno));
+  close(fd);
+}
+
+/* "TAG\0PATH": a bind mount's source directory, over 9p. */
+static void place_dir(struct guest *g, const char *data, size_t len)
+{
+  size_t tl = strnlen(data, len);
+  const char *path = data + tl + 1;
+
+  if (tl + 1 >= len || tl > 8)
+    fail(g, "control channel: bad dir message");
+  if (!placeable(path))
+    fail(g, "cannot place the host directory `%s` in the guest", path);
+  if (mkdir_p(path) < 0 ||
+      mount(data, path, "9p", 0, "trans=virtio,version=9p2000.L,cache=mmap,msize=512000,access=any") < 0)
+    fail(g, "mount the host directory `%s` (9p tag %s): %s", path, data, strerror(errno));
+}
+
 static void receive_job(struct guest *g)
 {
   for (;;) {
@@ -201,6 +264,10 @@ static void receive_job(struct guest *g)
       g->config = data, g->config_len = len;
     else if (strcmp(word, "terminal") == 0)
       g->terminal = strcmp(data, "1") == 0, free(data);
+    else if (strcmp(word, "file") == 0)
+      place_file(g, data, len), free(data);
+    else if (strcmp(word, "dir") == 0)
+      place_dir(g, data, len), free(data);
     else
       fail(g, "control channel: unexpected message \"%s\"", word);
   }

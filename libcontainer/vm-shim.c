@@ -232,7 +232,35 @@ static void send_job(struct shim *s)
       hk_vm_msg_send(c, "rootfs", s->v->rootfs, strlen(s->v->rootfs)) < 0 ||
       hk_vm_msg_send(c, "config", cfg, len) < 0 ||
       hk_vm_msg_send(c, "share", share, strlen(share)) < 0 ||
-      hk_vm_msg_send(c, "terminal", term, 1) < 0 || hk_vm_msg_send(c, "go", "", 0) < 0)
+      hk_vm_msg_send(c, "terminal", term, 1) < 0)
+    shim_fail(s, "VM handler: send the job to the guest: %s", strerror(errno));
+  for (size_t i = 0; i < s->h->n_dirs; i++) {
+    _cleanup_free_ char *tag = hk_xasprintf("b%zu", i);
+    size_t tl = strlen(tag) + 1, pl = strlen(s->h->bind_dirs[i]);
+    _cleanup_free_ char *msg = hk_xmalloc0(tl + pl + 1);
+    memcpy(msg, tag, tl);
+    memcpy(msg + tl, s->h->bind_dirs[i], pl);
+    if (hk_vm_msg_send(c, "dir", msg, tl + pl) < 0)
+      shim_fail(s, "VM handler: send the job to the guest: %s", strerror(errno));
+  }
+  for (size_t i = 0; i < s->h->n_files; i++) {
+    const char *path = s->h->bind_files[i];
+    _cleanup_free_ char *data = NULL, *msg = NULL;
+    struct stat st;
+    size_t dl = 0, pl = strlen(path), n;
+    char mode[16];
+    /* Unreadable now (gone, a race): the guest's mount fails as it would. */
+    if (stat(path, &st) < 0 || hk_read_file(path, 1024 * 1024, &data, &dl, NULL) < 0)
+      continue;
+    n = snprintf(mode, sizeof(mode), "%o", (unsigned)(st.st_mode & 07777)) + 1;
+    msg = hk_xmalloc0(pl + 1 + n + dl);
+    memcpy(msg, path, pl + 1);
+    memcpy(msg + pl + 1, mode, n);
+    memcpy(msg + pl + 1 + n, data, dl);
+    if (hk_vm_msg_send(c, "file", msg, pl + 1 + n + dl) < 0)
+      shim_fail(s, "VM handler: send the job to the guest: %s", strerror(errno));
+  }
+  if (hk_vm_msg_send(c, "go", "", 0) < 0)
     shim_fail(s, "VM handler: send the job to the guest: %s", strerror(errno));
 }
 
@@ -490,7 +518,7 @@ pid_t hk_vm_spawn(const struct hk_vm_launch *v, hk_error_t **err)
   size_t got = 0;
   pid_t pid;
 
-  if (hk_vm_host_prepare(&h, v->spec, v->rootfs, err) < 0)
+  if (hk_vm_host_prepare(&h, v->spec, v->bundle, v->rootfs, err) < 0)
     goto fail;
   if (v->spec->process.terminal) {
     s.console = v->console_fd >= 0 ? dup(v->console_fd)

@@ -417,13 +417,86 @@ static void size_vm(struct hk_vm_host *h, const struct hk_spec *spec)
     h->cpus = (int)ncpu;
 }
 
-int hk_vm_host_prepare(struct hk_vm_host *h, const struct hk_spec *spec, const char *rootfs,
-                       hk_error_t **err)
+#define MAX_BIND_DIRS 16
+#define MAX_BIND_FILE (1024 * 1024)
+
+/* A path the guest provides itself, where nothing from the host goes. */
+static bool guest_owned(const char *p)
+{
+  static const char *const own[] = {"/proc", "/sys", "/dev"};
+  if (strcmp(p, "/") == 0)
+    return true;
+  for (size_t i = 0; i < HK_ARRAY_SIZE(own); i++) {
+    size_t n = strlen(own[i]);
+    if (strncmp(p, own[i], n) == 0 && (p[n] == '\0' || p[n] == '/'))
+      return true;
+  }
+  return false;
+}
+
+static bool is_bind(const struct hk_mount *m)
+{
+  if (m->type && strcmp(m->type, "bind") == 0)
+    return true;
+  for (size_t i = 0; i < m->options.len; i++)
+    if (strcmp(m->options.v[i], "bind") == 0 || strcmp(m->options.v[i], "rbind") == 0)
+      return true;
+  return false;
+}
+
+/* The sources of config.mounts' bind mounts, as the guest will need them
+ * (engines bind /etc/hosts, /etc/resolv.conf and volumes). */
+static int collect_binds(struct hk_vm_host *h, const struct hk_spec *spec, const char *bundle,
+                         hk_error_t **err)
+{
+  for (size_t i = 0; i < spec->mounts_len; i++) {
+    const struct hk_mount *m = &spec->mounts[i];
+    _cleanup_free_ char *src = NULL, *real = NULL;
+    struct stat st;
+
+    if (!is_bind(m) || m->source == NULL)
+      continue;
+    src = m->source[0] == '/' ? hk_xstrdup(m->source) : hk_xasprintf("%s/%s", bundle, m->source);
+    real = realpath(src, NULL);
+    /* A missing source fails in the guest as it would on the host. */
+    if (real == NULL || guest_owned(real) || stat(real, &st) < 0)
+      continue;
+    if (strcmp(real, src) != 0)
+      continue; /* the guest resolves the path as written: share only exact paths */
+    if (S_ISDIR(st.st_mode)) {
+      if (h->n_dirs == MAX_BIND_DIRS)
+        return hk_error_plain(err, E2BIG,
+                              "mounts[%zu]: VM handler: at most %d bind-mounted directories",
+                              i, MAX_BIND_DIRS);
+      h->bind_dirs = hk_xrealloc(h->bind_dirs, (h->n_dirs + 1) * sizeof(char *));
+      h->bind_dirs[h->n_dirs++] = steal_pointer(&real);
+    } else if (S_ISREG(st.st_mode)) {
+      if (st.st_size > MAX_BIND_FILE)
+        return hk_error_plain(err, EFBIG,
+                              "mounts[%zu]: VM handler: the bind-mounted file `%s` is larger "
+                              "than %d bytes (files are copied into the guest)",
+                              i, real, MAX_BIND_FILE);
+      h->bind_files = hk_xrealloc(h->bind_files, (h->n_files + 1) * sizeof(char *));
+      h->bind_files[h->n_files++] = steal_pointer(&real);
+    }
+  }
+  return 0;
+}
+
+int hk_vm_host_prepare(struct hk_vm_host *h, const struct hk_spec *spec, const char *bundle,
+                       const char *rootfs, hk_error_t **err)
 {
   const char *vfs = env_or("HUSK_VM_VIRTIOFSD", DEFAULT_VIRTIOFSD);
 
   if (geteuid() != 0)
     return hk_error_plain(err, EPERM, "VM handler: needs root (virtiofsd and the VM's devices)");
+  if (guest_owned(rootfs))
+    return hk_error_plain(err, EINVAL,
+                          "VM handler: the rootfs `%s` cannot be shared (/, /proc, /sys and /dev "
+                          "are the guest's own)",
+                          rootfs);
+  if (collect_binds(h, spec, bundle, err) < 0)
+    return -1;
   h->qemu = find_qemu(err);
   if (h->qemu == NULL || prepare_guest(h, err) < 0)
     return -1;
@@ -447,6 +520,12 @@ void hk_vm_host_clear(struct hk_vm_host *h)
   free(h->kernel);
   free(h->initrd);
   hk_strv_free(h->argv);
+  for (size_t i = 0; i < h->n_dirs; i++)
+    free(h->bind_dirs[i]);
+  for (size_t i = 0; i < h->n_files; i++)
+    free(h->bind_files[i]);
+  free(h->bind_dirs);
+  free(h->bind_files);
   *h = (struct hk_vm_host){0};
 }
 
@@ -544,6 +623,11 @@ char **hk_vm_qemu_argv(const struct hk_vm_host *h, const char *rootfs, const int
     _cleanup_free_ char *p = qemu_escape(rootfs);
     add2(&a, "-fsdev", hk_xasprintf("local,id=rootfs,path=%s,security_model=passthrough", p));
     add2(&a, "-device", hk_xstrdup("virtio-9p-device,fsdev=rootfs,mount_tag=rootfs"));
+  }
+  for (size_t i = 0; i < h->n_dirs; i++) {
+    _cleanup_free_ char *p = qemu_escape(h->bind_dirs[i]);
+    add2(&a, "-fsdev", hk_xasprintf("local,id=b%zu,path=%s,security_model=passthrough", i, p));
+    add2(&a, "-device", hk_xasprintf("virtio-9p-device,fsdev=b%zu,mount_tag=b%zu", i, i));
   }
   add2(&a, "-device", hk_xstrdup("virtio-serial-device,max_ports=8"));
   for (int i = 0; i < 5; i++) {

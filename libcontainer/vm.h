@@ -10,7 +10,10 @@
  * The shim and the guest talk over the virtio-console port "husk.ctl" in
  * messages "WORD LEN\n" followed by LEN bytes of payload:
  *   host -> guest: id, bundle, rootfs, config (config.json), share
- *                  ("virtiofs" or "9p"), terminal ("0"/"1"), then go;
+ *                  ("virtiofs" or "9p"), terminal ("0"/"1"), file ("PATH\0
+ *                  MODE\0CONTENT", a bind mount's source file), dir
+ *                  ("TAG\0PATH", a source directory shared over 9p),
+ *                  then go;
  *                  later winsize ("ROWS COLS", with a terminal), start,
  *                  and signal ("N") for each forwarded signal
  *   guest -> host: created, or error (a message); then exit ("N", the exit
@@ -85,10 +88,14 @@ struct hk_vm_host {
   char *kernel, *initrd;
   bool kvm;
   char **argv; /* QEMU's, built by hk_vm_qemu_argv */
+  /* Bind mounts' sources, which the guest must see at the same paths:
+   * directories are shared over 9p (tags b0, b1...), files copied. */
+  char **bind_dirs, **bind_files;
+  size_t n_dirs, n_files;
   int mem_mib, cpus;
 };
-int hk_vm_host_prepare(struct hk_vm_host *h, const struct hk_spec *spec, const char *rootfs,
-                       hk_error_t **err);
+int hk_vm_host_prepare(struct hk_vm_host *h, const struct hk_spec *spec, const char *bundle,
+                       const char *rootfs, hk_error_t **err);
 void hk_vm_host_clear(struct hk_vm_host *h);
 /* QEMU's argv; fds are the chardev sockets (ctl, stdout, stderr, stdin,
  * tty or -1). */

@@ -40,7 +40,16 @@ no_vm_processes() {
 		echo "cpus=$(grep -c ^processor /proc/cpuinfo)"
 		awk "/^MemTotal/ { print \"mem=\" \$2 }" /proc/meminfo
 		cat /sys/fs/cgroup/memory.max
+		cat /data/in /etc/vm-file; echo from-guest >/data/out
 		echo to-stderr >&2; exit 7'
+	# Bind mounts' sources: a directory (shared) and a file (copied).
+	mkdir "$BATS_TEST_TMPDIR/hostdir"
+	echo "dir from the host" >"$BATS_TEST_TMPDIR/hostdir/in"
+	chmod 777 "$BATS_TEST_TMPDIR/hostdir"
+	echo "file from the host" >"$BATS_TEST_TMPDIR/hostfile"
+	update_config --arg d "$BATS_TEST_TMPDIR/hostdir" --arg f "$BATS_TEST_TMPDIR/hostfile" \
+		'.mounts += [{"destination": "/data", "type": "bind", "source": $d, "options": ["rbind", "rw"]},
+			{"destination": "/etc/vm-file", "type": "bind", "source": $f, "options": ["bind", "ro"]}]'
 	update_config '.root.readonly = false | .process.env += ["FOO=bar"] | .process.cwd = "/tmp"
 		| .process.user = {"uid": 1000, "gid": 1000} | .hostname = "vm-guest"
 		| .linux.resources.memory.limit = 268435456
@@ -63,6 +72,9 @@ no_vm_processes() {
 	[ "$mem" -gt $((256 * 1024)) ] && [ "$mem" -lt $((512 * 1024)) ]
 	# and the limit is the container's cgroup v2 limit in the guest.
 	assert_line --index 5 268435456
+	assert_line --index 6 "dir from the host"
+	assert_line --index 7 "file from the host"
+	[ "$(cat "$BATS_TEST_TMPDIR/hostdir/out")" = from-guest ]
 	refute_output --partial to-stderr
 	# The write reached the host's rootfs.
 	[ "$(cat "$BUNDLE/rootfs/out-file")" = written ]
