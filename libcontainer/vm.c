@@ -609,6 +609,10 @@ char **hk_vm_qemu_argv(const struct hk_vm_host *h, const char *rootfs, const int
   add(&a, hk_xstrdup("-no-user-config"));
   add2(&a, "-display", hk_xstrdup("none"));
   add(&a, hk_xstrdup("-no-reboot"));
+  /* QEMU runs as root: its own seccomp filter forbids it new privileges,
+   * processes and obsolete system calls. */
+  add2(&a, "-sandbox",
+       hk_xstrdup("on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"));
   add2(&a, "-global", hk_xstrdup("virtio-mmio.force-legacy=false"));
   add2(&a, "-kernel", hk_xstrdup(h->kernel));
   add2(&a, "-initrd", hk_xstrdup(h->initrd));

@@ -104,9 +104,12 @@ no_vm_processes() {
 	# ignore the signal.
 	set_args sh -c 'echo before; kill -9 $$; echo after'
 	update_config '.linux.namespaces |= map(select(.type != "pid"))'
-	run husk run --bundle "$BUNDLE" "$id2"
+	# This one shares the rootfs over 9p, the fallback without virtiofsd.
+	HUSK_VM_VIRTIOFSD=none run husk --debug run --bundle "$BUNDLE" "$id2"
 	[ "$status" -eq 137 ]
-	assert_output before
+	assert_line before
+	refute_line after
+	assert_output --partial "rootfs over 9p"
 	no_vm_processes
 }
 
