@@ -54,6 +54,11 @@ static __attribute__((noreturn)) void shim_fail(struct shim *s, const char *fmt,
 
 static void kill_vm(struct shim *s)
 {
+  if (s->opener > 0) {
+    kill(s->opener, SIGKILL);
+    waitpid(s->opener, NULL, 0);
+    s->opener = 0;
+  }
   if (s->qemu > 0) {
     kill(s->qemu, SIGKILL);
     waitpid(s->qemu, NULL, 0);
@@ -204,15 +209,19 @@ static void make_pty(struct shim *s)
 
 static void record_pids(struct shim *s)
 {
-  uint64_t q = 0, f = 0;
+  uint64_t q = 0, f = 0, me = 0;
   _cleanup_free_ char *txt = NULL;
   hk_error_t *e = NULL;
 
+  /* The shim too: a create interrupted before state.json leaves only this
+   * for `delete --force` to find it by. */
+  hk_proc_start_time(getpid(), &me, NULL);
   hk_proc_start_time(s->qemu, &q, NULL);
   if (s->virtiofsd > 0)
     hk_proc_start_time(s->virtiofsd, &f, NULL);
-  txt = hk_xasprintf("qemu %d %llu\nvirtiofsd %d %llu\n", (int)s->qemu, (unsigned long long)q,
-                     (int)s->virtiofsd, (unsigned long long)f);
+  txt = hk_xasprintf("qemu %d %llu\nvirtiofsd %d %llu\nshim %d %llu\n", (int)s->qemu,
+                     (unsigned long long)q, (int)s->virtiofsd, (unsigned long long)f,
+                     (int)getpid(), (unsigned long long)me);
   if (hk_write_file_atomic(s->dirfd, HK_VM_PIDS_FILE, txt, strlen(txt), 0600, &e) < 0)
     shim_fail(s, "VM handler: %s", e->msg);
 }
@@ -270,8 +279,12 @@ static void wait_for_start(struct shim *s)
 {
   s->opener = fork();
   if (s->opener == 0) {
-    int fd = openat(s->dirfd, HK_EXEC_FIFO, O_WRONLY | O_CLOEXEC);
+    int fd;
+    /* Before the open, which blocks: it must not outlive the shim. */
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (getppid() == 1)
+      _exit(1);
+    fd = openat(s->dirfd, HK_EXEC_FIFO, O_WRONLY | O_CLOEXEC);
     _exit(fd >= 0 && write(fd, "0", 1) == 1 ? 0 : 1);
   }
 }
@@ -306,8 +319,6 @@ static __attribute__((noreturn)) void finish(struct shim *s, bool killed, int co
   if (s->pty >= 0)
     drain(s->sock[P_TTY], s->pty);
   kill_vm(s);
-  if (s->opener > 0)
-    kill(s->opener, SIGKILL);
   if (!killed)
     _exit(code);
   /* Die as the process died, so that a waiting parent sees the signal. */
@@ -329,7 +340,11 @@ static void on_message(struct shim *s)
   if (r <= 0)
     shim_fail(s, "VM handler: the guest closed the control channel");
   if (strcmp(word, "created") == 0 && !s->created) {
-    hk_write_all(s->report, "OK", 2);
+    /* Nobody to report to (create was interrupted): nobody will start it. */
+    if (hk_write_all(s->report, "OK", 2) < 0) {
+      kill_vm(s);
+      _exit(255);
+    }
     close(s->report);
     s->report = -1;
     s->created = true;

@@ -155,8 +155,8 @@ no_vm_processes() {
 	no_vm_processes
 }
 
-@test "vm: kill KILL stops the VM; delete --force of a running VM leaves nothing" {
-	local id id2 qemu
+@test "vm: kill KILL stops the VM; delete --force of a running or created VM leaves nothing" {
+	local id id2 id3 qemu
 	id=$(cid kill9)
 	vm_bundle
 	set_args sleep 1000
@@ -178,6 +178,16 @@ no_vm_processes() {
 	run husk delete --force "$id2"
 	assert_success
 	! kill -0 "$qemu" 2>/dev/null
+	[ -z "$(ls -A "$HUSK_ROOT")" ]
+	no_vm_processes
+
+	# Created, never started: the shim waiting for start goes too.
+	id3=$(cid never)
+	hrun create --bundle "$BUNDLE" "$id3"
+	assert_success
+	[ "$(container_status "$id3")" = created ]
+	run husk delete --force "$id3"
+	assert_success
 	[ -z "$(ls -A "$HUSK_ROOT")" ]
 	no_vm_processes
 }
