@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -145,7 +146,7 @@ static int load_modules(void)
 
 /* The port NAME's device; the ports appear shortly after the module
  * loads, as the host announces them. */
-static int open_port(const char *name, bool required)
+static int open_port(const char *name)
 {
   for (int tries = 0; tries < 3000; tries++) {
     DIR *d = opendir("/sys/class/virtio-ports");
@@ -169,8 +170,6 @@ static int open_port(const char *name, bool required)
     }
     if (d)
       closedir(d);
-    if (!required && tries > 20)
-      return -1;
     usleep(1000);
   }
   return -1;
@@ -237,6 +236,39 @@ static void place_dir(struct guest *g, const char *data, size_t len)
   if (mkdir_p(path) < 0 ||
       mount(data, path, "9p", 0, "trans=virtio,version=9p2000.L,cache=mmap,msize=512000,access=any") < 0)
     fail(g, "mount the host directory `%s` (9p tag %s): %s", path, data, strerror(errno));
+}
+
+/* A new namespace of kind flag, bound at path. */
+static void place_namespace(struct guest *g, const char *path, const char *proc, int flag)
+{
+  _cleanup_free_ char *dir = hk_xstrdup(path), *src = NULL;
+  int fd, p[2];
+  char c = 0;
+  pid_t pid;
+
+  *strrchr(dir, '/') = '\0';
+  if ((dir[0] && mkdir_p(dir) < 0) ||
+      (fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0444)) < 0)
+    fail(g, "create %s: %s", path, strerror(errno));
+  close(fd);
+  if (pipe2(p, O_CLOEXEC) < 0)
+    fail(g, "pipe: %s", strerror(errno));
+  pid = fork();
+  if (pid == 0) {
+    c = unshare(flag) == 0;
+    if (write(p[1], &c, 1) == 1)
+      pause(); /* killed once the namespace is bound */
+    _exit(0);
+  }
+  close(p[1]);
+  if (pid < 0 || read(p[0], &c, 1) != 1 || !c)
+    fail(g, "make a %s namespace: %s", proc, strerror(errno));
+  close(p[0]);
+  src = hk_xasprintf("/proc/%d/ns/%s", (int)pid, proc);
+  if (mount(src, path, NULL, MS_BIND, NULL) < 0)
+    fail(g, "bind a %s namespace at %s: %s", proc, path, strerror(errno));
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
 }
 
 static void receive_job(struct guest *g)
@@ -310,6 +342,40 @@ static void place_bundle(struct guest *g)
               "trans=virtio,version=9p2000.L,cache=mmap,msize=512000,access=any");
   if (r < 0)
     fail(g, "mount the shared rootfs (%s) on %s: %s", g->share, g->rootfs, strerror(errno));
+}
+
+/* A namespace that config.json joins by path is the host's, which the
+ * guest cannot reach; engines name one for the network (Podman's
+ * /run/netns/..., Docker's).  The guest makes a new one at that path, as
+ * `ip netns add` would, so the container joins a namespace of its own. */
+static void place_namespaces(struct guest *g)
+{
+  static const struct {
+    const char *type, *proc;
+    int flag;
+  } kinds[] = {{"network", "net", CLONE_NEWNET}, {"ipc", "ipc", CLONE_NEWIPC},
+               {"uts", "uts", CLONE_NEWUTS}};
+  struct hk_spec *spec = NULL;
+  hk_error_t *e = NULL;
+
+  if (hk_spec_parse(g->config, g->config_len, "config.json", &spec, &e) < 0)
+    fail(g, "%s", e->msg);
+  for (size_t i = 0; spec->has_linux && i < spec->linux_.namespaces_len; i++) {
+    const struct hk_namespace *ns = &spec->linux_.namespaces[i];
+    size_t k;
+    if (ns->path == NULL || ns->path[0] == '\0')
+      continue;
+    for (k = 0; k < HK_ARRAY_SIZE(kinds); k++)
+      if (ns->type && strcmp(ns->type, kinds[k].type) == 0)
+        break;
+    if (k == HK_ARRAY_SIZE(kinds))
+      fail(g, "linux.namespaces[%zu]: a VM cannot join the host's %s namespace `%s`", i,
+           ns->type ? ns->type : "?", ns->path);
+    if (!placeable(ns->path))
+      fail(g, "linux.namespaces[%zu]: cannot make a namespace at `%s` in the guest", i, ns->path);
+    place_namespace(g, ns->path, kinds[k].proc, kinds[k].flag);
+  }
+  hk_spec_free(spec);
 }
 
 /* The root is the initramfs, which pivot_root cannot leave: husk's
@@ -529,7 +595,7 @@ int hk_vm_guest_main(void)
     fail(&g, "mount /dev, /proc, /sys, /run, /tmp or cgroup2: %s", strerror(errno));
   if (load_modules() < 0)
     fail(&g, "cannot load the virtio modules");
-  g.ctl = open_port("husk.ctl", true);
+  g.ctl = open_port("husk.ctl");
   if (g.ctl < 0)
     fail(&g, "no virtio-console port husk.ctl");
   enable_controllers();
@@ -537,15 +603,16 @@ int hk_vm_guest_main(void)
     fail(&g, "bind the initramfs onto itself: %s", strerror(errno));
   receive_job(&g);
   if (g.terminal) {
-    g.tty = open_port("husk.tty", true);
+    g.tty = open_port("husk.tty");
   } else {
-    g.out = open_port("husk.stdout", true);
-    g.err = open_port("husk.stderr", true);
-    g.in = open_port("husk.stdin", false);
+    g.out = open_port("husk.stdout");
+    g.err = open_port("husk.stderr");
+    g.in = open_port("husk.stdin");
   }
-  if ((g.terminal && g.tty < 0) || (!g.terminal && (g.out < 0 || g.err < 0)))
+  if ((g.terminal && g.tty < 0) || (!g.terminal && (g.out < 0 || g.err < 0 || g.in < 0)))
     fail(&g, "the stdio ports are missing");
   place_bundle(&g);
+  place_namespaces(&g);
   create_container(&g);
   if (hk_vm_msg_send(g.ctl, "created", "", 0) < 0)
     fail(&g, "control channel: %s", strerror(errno));

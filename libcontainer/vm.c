@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -228,8 +229,13 @@ static bool kernel_present(char **why)
     *why = hk_xasprintf("the guest kernel HUSK_VM_KERNEL=%s does not exist", k);
     return false;
   }
-  if (system("ls /boot/vmlinuz-* >/dev/null 2>&1") == 0)
-    return true;
+  {
+    glob_t g;
+    bool any = glob("/boot/vmlinuz-*", 0, NULL, &g) == 0 && g.gl_pathc > 0;
+    globfree(&g);
+    if (any)
+      return true;
+  }
   *why = hk_xstrdup("no guest kernel in /boot (apt-get install linux-image-amd64)");
   return false;
 }
@@ -317,7 +323,7 @@ static int prepare_guest(struct hk_vm_host *h, hk_error_t **err)
  * The probe boots the guest kernel until it prints its banner on the
  * serial port (milliseconds with working KVM) and the verdict is cached per
  * kernel and QEMU. */
-static bool kvm_probe(const struct hk_vm_host *h)
+static bool kvm_probe(const struct hk_vm_host *h, const char **why)
 {
   const char *force = getenv("HUSK_VM_ACCEL");
   _cleanup_free_ char *key = NULL, *cache = NULL, *verdict = NULL;
@@ -327,14 +333,17 @@ static bool kvm_probe(const struct hk_vm_host *h)
   int pfd[2];
   pid_t pid;
 
+  *why = "HUSK_VM_ACCEL=tcg";
   if (force && strcmp(force, "tcg") == 0)
     return false;
   if (force && strcmp(force, "kvm") == 0)
     return true;
+  *why = "no usable /dev/kvm";
   if (access("/dev/kvm", R_OK | W_OK) < 0)
     return false;
   if (stat(h->kernel, &kst) < 0 || stat(h->qemu, &qst) < 0)
     return false;
+  *why = "KVM did not boot the guest kernel (probe)";
   key = hk_xasprintf("%llx-%llx-%llx", (unsigned long long)kst.st_ino,
                      (unsigned long long)kst.st_mtime, (unsigned long long)qst.st_mtime);
   cache = hk_xasprintf("%s/kvm-probe-%s", env_or("HUSK_VM_CACHE", DEFAULT_CACHE), key);
@@ -486,7 +495,7 @@ static int collect_binds(struct hk_vm_host *h, const struct hk_spec *spec, const
 int hk_vm_host_prepare(struct hk_vm_host *h, const struct hk_spec *spec, const char *bundle,
                        const char *rootfs, hk_error_t **err)
 {
-  const char *vfs = env_or("HUSK_VM_VIRTIOFSD", DEFAULT_VIRTIOFSD);
+  const char *vfs = env_or("HUSK_VM_VIRTIOFSD", DEFAULT_VIRTIOFSD), *why = "";
 
   if (geteuid() != 0)
     return hk_error_plain(err, EPERM, "VM handler: needs root (virtiofsd and the VM's devices)");
@@ -505,10 +514,13 @@ int hk_vm_host_prepare(struct hk_vm_host *h, const struct hk_spec *spec, const c
     h->virtiofsd = find_exe(vfs);
   if (h->virtiofsd == NULL)
     hk_debug("VM handler: sharing the rootfs over 9p (no virtiofsd at %s)", vfs);
-  h->kvm = kvm_probe(h);
+  h->kvm = kvm_probe(h, &why);
   size_vm(h, spec);
-  hk_debug("VM handler: %s, %d vCPU, %d MiB, rootfs over %s",
-         h->kvm ? "KVM" : "TCG (no usable KVM)", h->cpus, h->mem_mib,
+  /* Into --log (engines keep it) always; on a bare stderr only with
+   * --debug, where it would mix with the container's own. */
+  hk_log(hk_log_fd() != 2 || hk_log_debug_enabled() ? HK_LOG_INFO : HK_LOG_DEBUG,
+         "VM handler: %s%s%s, %d vCPU, %d MiB, rootfs over %s", h->kvm ? "KVM" : "TCG (",
+         h->kvm ? "" : why, h->kvm ? "" : ")", h->cpus, h->mem_mib,
          h->virtiofsd ? "virtiofs" : "9p");
   return 0;
 }
