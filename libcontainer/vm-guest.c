@@ -468,8 +468,9 @@ static void create_container(struct guest *g)
     }
   }
   st = wait_child(pid);
-  if (st != 0)
-    fail(g, "husk create failed in the guest (status %d)", st);
+  if (st != 0) /* its own message went to stderr */
+    fail(g, "husk create failed in the guest (exit status %d)",
+         WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
   if (g->terminal && g->pty < 0)
     fail(g, "no terminal from husk create");
   if (hk_read_file(GUEST_PIDFILE, 64, &pidstr, &len, NULL) < 0 || (g->pid = atoi(pidstr)) <= 0)

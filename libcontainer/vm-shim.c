@@ -92,6 +92,8 @@ static char *console_tail(int dirfd)
   return hk_xasprintf("; guest console: ...%s", buf);
 }
 
+static bool guest_said; /* the failure is the guest's own report */
+
 static void shim_fail(struct shim *s, const char *fmt, ...)
 {
   char msg[2048];
@@ -102,7 +104,7 @@ static void shim_fail(struct shim *s, const char *fmt, ...)
   va_end(ap);
   kill_vm(s);
   if (s->report >= 0 && !s->created) {
-    _cleanup_free_ char *tail = console_tail(s->dirfd);
+    _cleanup_free_ char *tail = guest_said ? hk_xstrdup("") : console_tail(s->dirfd);
     _cleanup_free_ char *m = hk_xasprintf("%s%s", msg, tail);
     hk_write_all(s->report, m, strlen(m));
   }
@@ -350,6 +352,8 @@ static void on_message(struct shim *s)
     s->created = true;
     wait_for_start(s);
   } else if (strcmp(word, "error") == 0) {
+    drain(s->sock[P_ERR], 2); /* what husk said there comes first */
+    guest_said = true;
     shim_fail(s, "VM handler: in the guest: %s", data);
   } else if (strcmp(word, "exit") == 0 || strcmp(word, "killed") == 0) {
     int n = atoi(data);

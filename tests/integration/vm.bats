@@ -265,3 +265,16 @@ no_vm_processes() {
 	assert_output --partial "33 77"
 	assert_output --partial "got=typed"
 }
+
+@test "vm: a create that fails in the guest says why and leaves nothing" {
+	local id
+	id=$(cid bad-exec)
+	vm_bundle
+	set_args /no/such/program
+	hrun run --bundle "$BUNDLE" "$id"
+	assert_failure
+	assert_output --partial '"/no/such/program": no such file or directory'
+	assert_output --partial "husk create failed in the guest (exit status 1)"
+	[ -z "$(ls -A "$HUSK_ROOT")" ]
+	no_vm_processes
+}
