@@ -51,6 +51,7 @@ struct guest {
   pid_t pid; /* the container's process */
 };
 
+static void need_9p(struct guest *g);
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
 {
@@ -125,13 +126,15 @@ static void enable_controllers(void)
     hk_write_file("/sys/fs/cgroup/cgroup.subtree_control", want, n, NULL);
 }
 
-static int load_modules(void)
+/* The modules listed in /lib/modules/LIST, in order: "order" at boot,
+ * "order-9p" before the first 9p mount. */
+static int load_modules(const char *list)
 {
-  _cleanup_free_ char *order = NULL;
+  _cleanup_free_ char *order = NULL, *lpath = hk_xasprintf("/lib/modules/%s", list);
   size_t len;
   char *name, *save = NULL;
 
-  if (hk_read_file("/lib/modules/order", 1 << 16, &order, &len, NULL) < 0)
+  if (hk_read_file(lpath, 1 << 16, &order, &len, NULL) < 0)
     return -1;
   for (name = strtok_r(order, "\n", &save); name; name = strtok_r(NULL, "\n", &save)) {
     _cleanup_free_ char *path = hk_xasprintf("/lib/modules/%s", name);
@@ -233,6 +236,7 @@ static void place_dir(struct guest *g, const char *data, size_t len)
     fail(g, "control channel: bad dir message");
   if (!placeable(path))
     fail(g, "cannot place the host directory `%s` in the guest", path);
+  need_9p(g);
   if (mkdir_p(path) < 0 ||
       mount(data, path, "9p", 0, "trans=virtio,version=9p2000.L,cache=mmap,msize=512000,access=any") < 0)
     fail(g, "mount the host directory `%s` (9p tag %s): %s", path, data, strerror(errno));
@@ -269,6 +273,14 @@ static void place_namespace(struct guest *g, const char *path, const char *proc,
     fail(g, "bind a %s namespace at %s: %s", proc, path, strerror(errno));
   kill(pid, SIGKILL);
   waitpid(pid, NULL, 0);
+}
+
+static void need_9p(struct guest *g)
+{
+  static bool loaded;
+  if (!loaded && load_modules("order-9p") < 0)
+    fail(g, "cannot load the 9p modules");
+  loaded = true;
 }
 
 static void receive_job(struct guest *g)
@@ -335,11 +347,13 @@ static void place_bundle(struct guest *g)
   if (fd < 0 || hk_write_all(fd, g->config, g->config_len) < 0)
     fail(g, "write %s: %s", cfg, strerror(errno));
   close(fd);
-  if (strcmp(g->share, "virtiofs") == 0)
+  if (strcmp(g->share, "virtiofs") == 0) {
     r = mount("rootfs", g->rootfs, "virtiofs", 0, NULL);
-  else
+  } else {
+    need_9p(g);
     r = mount("rootfs", g->rootfs, "9p", 0,
               "trans=virtio,version=9p2000.L,cache=mmap,msize=512000,access=any");
+  }
   if (r < 0)
     fail(g, "mount the shared rootfs (%s) on %s: %s", g->share, g->rootfs, strerror(errno));
 }
@@ -594,7 +608,7 @@ int hk_vm_guest_main(void)
   umask(022);
   if (mount_basics() < 0)
     fail(&g, "mount /dev, /proc, /sys, /run, /tmp or cgroup2: %s", strerror(errno));
-  if (load_modules() < 0)
+  if (load_modules("order") < 0)
     fail(&g, "cannot load the virtio modules");
   g.ctl = open_port("husk.ctl");
   if (g.ctl < 0)
