@@ -37,9 +37,9 @@
 #include "utils.h"
 #include "vm.h"
 
-#define GUEST_HUSK "/bin/husk"
-#define GUEST_ROOT "/run/husk"
-#define GUEST_PIDFILE "/run/husk-vm.pid"
+#define GUEST_HUSK         "/bin/husk"
+#define GUEST_ROOT         "/run/husk"
+#define GUEST_PIDFILE      "/run/husk-vm.pid"
 #define GUEST_CONSOLE_SOCK "/run/husk-vm-console.sock"
 
 struct guest {
@@ -47,7 +47,7 @@ struct guest {
   char *id, *bundle, *rootfs, *config, *share;
   size_t config_len;
   bool terminal;
-  int pty;  /* the container's terminal master, relayed to the tty port */
+  int pty;   /* the container's terminal master, relayed to the tty port */
   pid_t pid; /* the container's process */
 };
 
@@ -184,9 +184,9 @@ static int mkdir_p(const char *path);
  * and not over what the guest itself runs from. */
 static bool placeable(const char *p)
 {
-  static const char *const own[] = {"/proc", "/sys", "/dev", "/bin", "/lib", "/lib64",
-                                    "/run/husk", "/husk-vm-init", "/newroot", "/etc/passwd",
-                                    "/etc/group"};
+  static const char *const own[] = {"/proc",    "/sys",        "/dev",      "/bin",
+                                    "/lib",     "/lib64",      "/run/husk", "/husk-vm-init",
+                                    "/newroot", "/etc/passwd", "/etc/group"};
   if (p[0] != '/' || strcmp(p, "/") == 0 || strstr(p, "/../") || strstr(p, "/./") ||
       strstr(p, "//"))
     return false;
@@ -238,7 +238,8 @@ static void place_dir(struct guest *g, const char *data, size_t len)
     fail(g, "cannot place the host directory `%s` in the guest", path);
   need_9p(g);
   if (mkdir_p(path) < 0 ||
-      mount(data, path, "9p", 0, "trans=virtio,version=9p2000.L,cache=mmap,msize=512000,access=any") < 0)
+      mount(data, path, "9p", 0,
+            "trans=virtio,version=9p2000.L,cache=mmap,msize=512000,access=any") < 0)
     fail(g, "mount the host directory `%s` (9p tag %s): %s", path, data, strerror(errno));
 }
 
@@ -367,8 +368,8 @@ static void place_namespaces(struct guest *g)
   static const struct {
     const char *type, *proc;
     int flag;
-  } kinds[] = {{"network", "net", CLONE_NEWNET}, {"ipc", "ipc", CLONE_NEWIPC},
-               {"uts", "uts", CLONE_NEWUTS}};
+  } kinds[] = {
+      {"network", "net", CLONE_NEWNET}, {"ipc", "ipc", CLONE_NEWIPC}, {"uts", "uts", CLONE_NEWUTS}};
   struct hk_spec *spec = NULL;
   hk_error_t *e = NULL;
 

@@ -222,8 +222,8 @@ static void record_pids(struct shim *s)
   if (s->virtiofsd > 0)
     hk_proc_start_time(s->virtiofsd, &f, NULL);
   txt = hk_xasprintf("qemu %d %llu\nvirtiofsd %d %llu\nshim %d %llu\n", (int)s->qemu,
-                     (unsigned long long)q, (int)s->virtiofsd, (unsigned long long)f,
-                     (int)getpid(), (unsigned long long)me);
+                     (unsigned long long)q, (int)s->virtiofsd, (unsigned long long)f, (int)getpid(),
+                     (unsigned long long)me);
   if (hk_write_file_atomic(s->dirfd, HK_VM_PIDS_FILE, txt, strlen(txt), 0600, &e) < 0)
     shim_fail(s, "VM handler: %s", e->msg);
 }
@@ -447,8 +447,9 @@ static __attribute__((noreturn)) void loop(struct shim *s, int sfd)
       clock_gettime(CLOCK_MONOTONIC, &now);
       wait = boot_ms - ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000);
       if (wait <= 0)
-        shim_fail(s, "VM handler: the guest did not create the container within %ld s "
-                     "(HUSK_VM_BOOT_TIMEOUT)",
+        shim_fail(s,
+                  "VM handler: the guest did not create the container within %ld s "
+                  "(HUSK_VM_BOOT_TIMEOUT)",
                   boot_ms / 1000);
     }
     if (poll(p, n, wait) < 0 && errno != EINTR)
@@ -540,8 +541,8 @@ pid_t hk_vm_spawn(const struct hk_vm_launch *v, hk_error_t **err)
   if (hk_vm_host_prepare(&h, v->spec, v->bundle, v->rootfs, err) < 0)
     goto fail;
   if (v->spec->process.terminal) {
-    s.console = v->console_fd >= 0 ? dup(v->console_fd)
-                                   : hk_console_socket_connect(v->console_socket, err);
+    s.console =
+        v->console_fd >= 0 ? dup(v->console_fd) : hk_console_socket_connect(v->console_socket, err);
     if (s.console < 0)
       goto fail;
   }

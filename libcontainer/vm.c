@@ -33,11 +33,11 @@
 #define HK_VM_PREPARE_SRCDIR ""
 #endif
 
-#define DEFAULT_QEMU "qemu-system-x86_64"
-#define DEFAULT_VIRTIOFSD "/usr/lib/qemu/virtiofsd"
-#define DEFAULT_CACHE "/var/cache/husk-vm"
-#define MIN_MEM_MIB 256
-#define DEFAULT_MEM_MIB 512
+#define DEFAULT_QEMU       "qemu-system-x86_64"
+#define DEFAULT_VIRTIOFSD  "/usr/lib/qemu/virtiofsd"
+#define DEFAULT_CACHE      "/var/cache/husk-vm"
+#define MIN_MEM_MIB        256
+#define DEFAULT_MEM_MIB    512
 #define GUEST_OVERHEAD_MIB 128
 
 static int vm_mode; /* 1: every container is a VM, -1: none is (in the guest) */
@@ -47,8 +47,7 @@ void hk_vm_set_mode(int mode)
   vm_mode = mode;
 }
 
-int hk_vm_selected(const struct hk_spec *spec, const char *config_path, bool *vm,
-                   hk_error_t **err)
+int hk_vm_selected(const struct hk_spec *spec, const char *config_path, bool *vm, hk_error_t **err)
 {
   *vm = vm_mode > 0;
   if (vm_mode < 0)
@@ -167,8 +166,8 @@ int hk_vm_recv_fd(int sock)
 {
   char c, ctl[CMSG_SPACE(sizeof(int))];
   struct iovec iov = {&c, 1};
-  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
-                     .msg_controllen = sizeof(ctl)};
+  struct msghdr m = {
+      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)};
   struct cmsghdr *cm;
   int fd;
 
@@ -256,8 +255,7 @@ bool hk_vm_available(char **why)
 
 static char *prepare_script(void)
 {
-  const char *cands[] = {getenv("HUSK_VM_PREPARE"), HK_VM_PREPARE_INSTALLED,
-                         HK_VM_PREPARE_SRCDIR};
+  const char *cands[] = {getenv("HUSK_VM_PREPARE"), HK_VM_PREPARE_INSTALLED, HK_VM_PREPARE_SRCDIR};
   for (size_t i = 0; i < HK_ARRAY_SIZE(cands); i++)
     if (cands[i] && *cands[i] && access(cands[i], X_OK) == 0)
       return hk_xstrdup(cands[i]);
@@ -299,7 +297,8 @@ static int prepare_guest(struct hk_vm_host *h, hk_error_t **err)
     else if (strncmp(line, "initrd ", 7) == 0)
       h->initrd = hk_xstrdup(line + 7);
   }
-  for (ssize_t n; en < sizeof(errbuf) - 1 && (n = read(perr[0], errbuf + en, sizeof(errbuf) - 1 - en)) > 0;)
+  for (ssize_t n;
+       en < sizeof(errbuf) - 1 && (n = read(perr[0], errbuf + en, sizeof(errbuf) - 1 - en)) > 0;)
     en += n;
   errbuf[en] = '\0';
   close(perr[0]);
@@ -394,7 +393,8 @@ static bool kvm_probe(const struct hk_vm_host *h, const char **why)
   close(pfd[0]);
   mkdir(env_or("HUSK_VM_CACHE", DEFAULT_CACHE), 0755);
   {
-    _cleanup_close_ int fd = open(cache, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    _cleanup_close_ int fd =
+        open(cache, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0 || hk_write_all(fd, ok ? "kvm\n" : "tcg\n", 4) < 0)
       hk_debug("VM handler: cannot cache the KVM probe in %s: %s", cache, strerror(errno));
   }
@@ -405,9 +405,8 @@ static bool kvm_probe(const struct hk_vm_host *h, const char **why)
  * needs, and the vCPUs the CPU quota allows. */
 static void size_vm(struct hk_vm_host *h, const struct hk_spec *spec)
 {
-  const struct hk_resources *r = spec->has_linux && spec->linux_.has_resources
-                                     ? &spec->linux_.resources
-                                     : NULL;
+  const struct hk_resources *r =
+      spec->has_linux && spec->linux_.has_resources ? &spec->linux_.resources : NULL;
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
   h->mem_mib = DEFAULT_MEM_MIB;
@@ -475,8 +474,8 @@ static int collect_binds(struct hk_vm_host *h, const struct hk_spec *spec, const
     if (S_ISDIR(st.st_mode)) {
       if (h->n_dirs == MAX_BIND_DIRS)
         return hk_error_plain(err, E2BIG,
-                              "mounts[%zu]: VM handler: at most %d bind-mounted directories",
-                              i, MAX_BIND_DIRS);
+                              "mounts[%zu]: VM handler: at most %d bind-mounted directories", i,
+                              MAX_BIND_DIRS);
       h->bind_dirs = hk_xrealloc(h->bind_dirs, (h->n_dirs + 1) * sizeof(char *));
       h->bind_dirs[h->n_dirs++] = steal_pointer(&real);
     } else if (S_ISREG(st.st_mode)) {

@@ -30,10 +30,10 @@
 #include "error.h"
 #include "oci-specs/spec.h"
 
-#define HK_VM_ANNOTATION "run.oci.handler"
-#define HK_VM_PIDS_FILE "vm.pids"
+#define HK_VM_ANNOTATION  "run.oci.handler"
+#define HK_VM_PIDS_FILE   "vm.pids"
 #define HK_VM_PAUSED_FILE "vm.paused"
-#define HK_VM_MSG_MAX (4 * 1024 * 1024)
+#define HK_VM_MSG_MAX     (4 * 1024 * 1024)
 
 /* 1: every container is a VM (the binary was invoked as husk-vm); -1: none
  * is (husk-vm-guest, the husk that the guest init runs). */
@@ -41,8 +41,7 @@ void hk_vm_set_mode(int mode);
 
 /* This container runs in a VM: run.oci.handler=vm, or the default.  Another
  * run.oci.handler value is an error naming the annotation. */
-int hk_vm_selected(const struct hk_spec *spec, const char *config_path, bool *vm,
-                   hk_error_t **err);
+int hk_vm_selected(const struct hk_spec *spec, const char *config_path, bool *vm, hk_error_t **err);
 
 /* Whether the VM handler can run here; *why says why not (the missing
  * package) when it returns false; *accel says "kvm" or "tcg" when known. */
