@@ -21,6 +21,9 @@ packages=(
 	podman conmon docker.io containerd
 	# the pure cgroup v2 guest (tests/vm/run.sh; it downloads the kernel)
 	qemu-system-x86 kmod xz-utils
+	# the LSM guests: AppArmor profiles, and the SELinux reference policy
+	# (installing them does not enable an LSM on the host)
+	apparmor selinux-policy-default policycoreutils
 )
 
 missing=()
