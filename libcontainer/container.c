@@ -705,6 +705,7 @@ static int start_loaded(struct hk_container *c, const struct hk_spec *spec, hk_e
     }
     return hk_error_make(err, errno, "read exec fifo");
   }
+  HK_FAULT("start-after-fifo");
   if (unlinkat(c->dirfd, HK_EXEC_FIFO, 0) < 0)
     return hk_error_make(err, errno, "remove exec fifo");
   run_late_hooks(c, spec, true);

@@ -23,6 +23,7 @@
  *   before-state         husk: init is READY, state.json not written
  *   after-state          husk: state.json written, init not yet told
  *   init-created         init: created, about to wait on the exec fifo
+ *   start-after-fifo     husk start: init released, the fifo not yet removed
  *   init-started         init: `start` opened the fifo, before execve
  *   delete-after-stop    husk delete: processes killed, cgroup not removed
  *   delete-after-cgroup  husk delete: cgroup removed, state directory not
@@ -35,7 +36,8 @@
 
 #define HK_FAULT_POINTS                                                                            \
   "before-cgroup after-cgroup init-start after-clone init-namespaces init-mounts hook-running "    \
-  "init-ready before-state after-state init-created init-started delete-after-stop "               \
+  "init-ready before-state after-state init-created start-after-fifo init-started "                \
+  "delete-after-stop "                                                                             \
   "delete-after-cgroup"
 
 #ifdef HK_FAULT_INJECTION

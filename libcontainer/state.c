@@ -134,6 +134,31 @@ int hk_proc_start_time(pid_t pid, uint64_t *start_time, char *state)
   return 0;
 }
 
+/* Whether the container's init still holds the exec fifo: from create
+ * until `start` releases it, when init closes it.  A `start` killed between
+ * releasing init and removing the fifo leaves the fifo, but not this.
+ * Without access to /proc/PID/fd, assume it does. */
+static bool init_holds_fifo(pid_t pid, int state_dirfd)
+{
+  struct stat fifo, st;
+  char path[64];
+  struct dirent *de;
+  bool found = false;
+  DIR *d;
+
+  if (fstatat(state_dirfd, HK_EXEC_FIFO, &fifo, AT_SYMLINK_NOFOLLOW) < 0)
+    return false;
+  snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+  d = opendir(path);
+  if (d == NULL)
+    return true;
+  while (!found && (de = readdir(d)))
+    found = de->d_name[0] != '.' && fstatat(dirfd(d), de->d_name, &st, 0) == 0 &&
+            st.st_dev == fifo.st_dev && st.st_ino == fifo.st_ino;
+  closedir(d);
+  return found;
+}
+
 void hk_state_refresh(struct hk_state *s, int dirfd)
 {
   const char *status = "stopped";
@@ -144,7 +169,7 @@ void hk_state_refresh(struct hk_state *s, int dirfd)
       pstate != 'Z' && pstate != 'X') {
     if (hk_cgroup_paths_frozen(&s->cgroup_paths))
       status = "paused";
-    else if (faccessat(dirfd, HK_EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    else if (init_holds_fifo(s->pid, dirfd))
       status = "created";
     else
       status = "running";

@@ -270,6 +270,24 @@ init_dies_in_create() {
 	check_no_leaks
 }
 
+@test "faults: start killed after releasing init, before removing the fifo: running, not created" {
+	requires_faults
+	local id
+	id=$(cid start-fifo)
+	hrun create --bundle "$BUNDLE" "$id"
+	assert_success
+	crash start-after-fifo start "$id"
+	killed
+	[ -p "$HUSK_ROOT/$id/exec.fifo" ] || fail "the fifo is gone: the fault point missed"
+	# The fifo stayed, but init was released: it runs.
+	assert_equal "$(container_status "$id")" running
+	# So a second start refuses at once (it used to wait forever).
+	run husk start "$id"
+	assert_failure
+	assert_output --partial "it is running"
+	recovered "$id"
+}
+
 @test "faults: init dies right after start" {
 	requires_faults
 	local id
