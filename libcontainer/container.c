@@ -51,6 +51,7 @@ struct launch {
   int netns_fd; /* held while creating, see hk_net_devices_attach */
   pid_t child; /* our direct child */
   pid_t init;  /* the container's init (the child, or its child) */
+  int init_fifo_fd; /* the exec fifo's descriptor number in init */
   bool reaped_child;
   /* Foreground run without --console-socket: a terminal is husk's to relay,
    * and its master comes back over tty_sock (else -1). */
@@ -182,6 +183,7 @@ static int save_state(struct launch *l, const struct hk_create_opts *o, hk_error
   s->id = hk_xstrdup(o->id);
   s->status = hk_xstrdup("created");
   s->pid = l->init;
+  s->init_fifo_fd = l->init_fifo_fd;
   s->bundle = hk_xstrdup(l->bundle);
   s->rootfs = hk_xstrdup(l->rootfs);
   hk_time_rfc3339(now, sizeof(now));
@@ -420,7 +422,7 @@ static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error
   setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
   if (staged)
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-  a.fifo_fd = fifo;
+  a.fifo_fd = l->init_fifo_fd = fifo;
   a.sync_fd = sv[1];
   a.peer_fd = sv[0];
   a.cgroupns = !staged && (l->plan.new_flags & CLONE_NEWCGROUP);

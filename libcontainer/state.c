@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "state.h"
@@ -15,6 +17,13 @@
 #include "utils.h"
 
 #define MAX_ID_LEN 1024
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
 
 int hk_id_validate(const char *id, hk_error_t **err)
 {
@@ -134,29 +143,60 @@ int hk_proc_start_time(pid_t pid, uint64_t *start_time, char *state)
   return 0;
 }
 
-/* Whether the container's init still holds the exec fifo: from create
- * until `start` releases it, when init closes it.  A `start` killed between
- * releasing init and removing the fifo leaves the fifo, but not this.
- * Without access to /proc/PID/fd, assume it does. */
-static bool init_holds_fifo(pid_t pid, int state_dirfd)
+/* Whether init's descriptor number `fd` is the file `want`: 1 yes, 0 no,
+ * -1 when we may not look (pidfd_getfd needs ptrace rights). */
+static int init_fd_is(pid_t pid, int fd, const struct stat *want)
 {
-  struct stat fifo, st;
+  _cleanup_close_ int pidfd = -1, copy = -1;
+  struct stat st;
+
+  pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (pidfd < 0)
+    return -1;
+  copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+  if (copy < 0)
+    return errno == EBADF ? 0 : -1;
+  return fstat(copy, &st) == 0 && st.st_dev == want->st_dev && st.st_ino == want->st_ino;
+}
+
+/* The same through /proc/PID/fd, for state written before initFifoFd. */
+static int init_fd_scan(pid_t pid, const struct stat *want)
+{
   char path[64];
   struct dirent *de;
-  bool found = false;
+  struct stat st;
+  int found = 0;
   DIR *d;
 
-  if (fstatat(state_dirfd, HK_EXEC_FIFO, &fifo, AT_SYMLINK_NOFOLLOW) < 0)
-    return false;
   snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
   d = opendir(path);
   if (d == NULL)
-    return true;
+    return -1;
   while (!found && (de = readdir(d)))
     found = de->d_name[0] != '.' && fstatat(dirfd(d), de->d_name, &st, 0) == 0 &&
-            st.st_dev == fifo.st_dev && st.st_ino == fifo.st_ino;
+            st.st_dev == want->st_dev && st.st_ino == want->st_ino;
   closedir(d);
   return found;
+}
+
+/* Whether the container's init still holds the exec fifo: from create
+ * until `start` releases it, when init closes it.  A `start` killed between
+ * releasing init and removing the fifo leaves the fifo, but not this.
+ * Asked through a pidfd, not /proc: a husk in a PID namespace of its own
+ * may see a /proc whose PIDs are not its own.  When we may not look,
+ * assume it does. */
+static bool init_holds_fifo(const struct hk_state *s, int state_dirfd)
+{
+  struct stat fifo;
+  int r = -1;
+
+  if (fstatat(state_dirfd, HK_EXEC_FIFO, &fifo, AT_SYMLINK_NOFOLLOW) < 0)
+    return false;
+  if (s->init_fifo_fd > 0)
+    r = init_fd_is(s->pid, s->init_fifo_fd, &fifo);
+  if (r < 0)
+    r = init_fd_scan(s->pid, &fifo);
+  return r != 0;
 }
 
 void hk_state_refresh(struct hk_state *s, int dirfd)
@@ -169,7 +209,7 @@ void hk_state_refresh(struct hk_state *s, int dirfd)
       pstate != 'Z' && pstate != 'X') {
     if (hk_cgroup_paths_frozen(&s->cgroup_paths))
       status = "paused";
-    else if (init_holds_fifo(s->pid, dirfd))
+    else if (init_holds_fifo(s, dirfd))
       status = "created";
     else
       status = "running";
