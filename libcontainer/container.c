@@ -21,6 +21,7 @@
 
 #include "caps.h"
 #include "cgroups.h"
+#include "cgroups-mark.h"
 #include "hooks.h"
 #include "container.h"
 #include "fault.h"
@@ -586,6 +587,7 @@ static int make_cgroup(struct launch *l, const struct hk_create_opts *o, hk_erro
   }
   if (record_cgroup(l->c->dirfd, l->cg, err) < 0)
     return -1;
+  hk_cgroup_mark(l->cg, o->root, o->id);
   HK_FAULT("after-cgroup");
   return hk_cgroup_apply(l->cg, res, lx->devices, lx->devices_len, false, l->config_path, err);
 }
@@ -859,6 +861,42 @@ static int remove_cgroup(const struct hk_container *c, hk_error_t **err)
   return 0;
 }
 
+/* --force for an ID without a state directory: a container whose state
+ * was removed under it (the whole state root wiped, say) is found by the
+ * mark on its cgroup (cgroups-mark.h), its processes killed and the cgroup
+ * removed.  The ID is claimed meanwhile, so that no create of the same ID
+ * can start in between and be taken for the lost one. */
+static int delete_orphan(const char *root, const char *id, hk_error_t **err)
+{
+  _cleanup_container_ struct hk_container *claim = NULL;
+  _cleanup_cgroup_ struct hk_cgroup *cg = NULL;
+  hk_error_t *e = NULL;
+
+  if (hk_container_claim(root, id, &claim, &e) < 0) {
+    bool racing = e->code == EEXIST;
+    /* A root we cannot write (full, read-only) stops creates too. */
+    hk_debug("delete --force %s: %s", id, e->msg);
+    hk_error_free(e);
+    if (racing)
+      return 0; /* a create of this ID is under way: not the lost one */
+  }
+  if (hk_cgroup_find_marked(root, id, &cg)) {
+    hk_warn("container \"%s\" has no state directory; killing the processes of its cgroup `%s` "
+            "and removing it",
+            id, hk_cgroup_some_dir(cg));
+    if (hk_cgroup_signal_all(cg, SIGKILL, &e) < 0 || hk_cgroup_destroy(cg, &e) < 0) {
+      *err = e;
+      hk_error_wrap(err, "delete container \"%s\"", id);
+      if (claim)
+        hk_container_destroy_dir(claim, NULL);
+      return -1;
+    }
+  }
+  if (claim)
+    return hk_container_destroy_dir(claim, err);
+  return 0;
+}
+
 static int delete_container(const char *root, const char *id, bool force,
                             const struct hk_spec *spec, hk_error_t **err)
 {
@@ -884,7 +922,7 @@ static int delete_container(const char *root, const char *id, bool force,
       return hk_rmtree_at(AT_FDCWD, dir, err);
     }
     hk_error_free(e);
-    return 0;
+    return delete_orphan(root, id, err);
   }
   if ((strcmp(c->state->status, "running") == 0 || strcmp(c->state->status, "paused") == 0) &&
       !force)
