@@ -128,7 +128,7 @@ static int read_mark(const char *dir, struct search *s)
     } else if (strcmp(line, "id") == 0) {
       id = sp;
     } else if (kv.len < HK_ARRAY_SIZE(item)) {
-      self |= same_dir(&st, sp);
+      self = self || same_dir(&st, sp);
       item[kv.len].key = line;
       item[kv.len++].value = sp;
     }

@@ -655,3 +655,32 @@ lost() {
 	retry 30 0.1 rmdir "$d/$id"
 	check_no_leaks
 }
+@test "faults: the teardown leak check sees a process with the test's ID in its command line, or in its cgroup" {
+	local id pid d
+	id=$(cid leak-check)
+	run leaked_processes
+	assert_success
+	(exec -a "$id" sleep 1000) 3>&- &
+	pid=$!
+	retry 30 0.1 grep -qF "$id" "/proc/$pid/cmdline"
+	run leaked_processes
+	assert_failure
+	assert_output --partial "command line: $pid"
+	kill -KILL "$pid"
+	wait "$pid" || true
+	# A process whose command line says nothing, in a cgroup named after it.
+	for d in /sys/fs/cgroup/unified /sys/fs/cgroup/memory /sys/fs/cgroup; do
+		[ -e "$d/cgroup.procs" ] && break
+	done
+	mkdir "$d/$id"
+	(echo "$BASHPID" >"$d/$id/cgroup.procs" && exec sleep 1000) 3>&- &
+	pid=$!
+	retry 30 0.1 grep -qx "$pid" "$d/$id/cgroup.procs"
+	run leaked_processes
+	assert_failure
+	assert_output --partial "/proc/$pid/cgroup names a test cgroup"
+	kill -KILL "$pid"
+	wait "$pid" || true
+	retry 30 0.1 rmdir "$d/$id"
+	check_no_leaks
+}
