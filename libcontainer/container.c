@@ -864,14 +864,19 @@ static int remove_cgroup(const struct hk_container *c, hk_error_t **err)
 /* --force for an ID without a state directory: a container whose state
  * was removed under it (the whole state root wiped, say) is found by the
  * mark on its cgroup (cgroups-mark.h), its processes killed and the cgroup
- * removed.  The ID is claimed meanwhile, so that no create of the same ID
- * can start in between and be taken for the lost one. */
+ * removed.  Once one is found, the ID is claimed and the mark looked for
+ * again, so that no create of the same ID can start in between and be
+ * taken for the lost one.  Nothing found: nothing touched. */
 static int delete_orphan(const char *root, const char *id, hk_error_t **err)
 {
   _cleanup_container_ struct hk_container *claim = NULL;
   _cleanup_cgroup_ struct hk_cgroup *cg = NULL;
   hk_error_t *e = NULL;
+  int r = 0;
 
+  if (!hk_cgroup_find_marked(root, id, &cg))
+    return 0;
+  hk_cgroup_free(steal_pointer(&cg));
   if (hk_container_claim(root, id, &claim, &e) < 0) {
     bool racing = e->code == EEXIST;
     /* A root we cannot write (full, read-only) stops creates too. */
@@ -884,17 +889,12 @@ static int delete_orphan(const char *root, const char *id, hk_error_t **err)
     hk_warn("container \"%s\" has no state directory; killing the processes of its cgroup `%s` "
             "and removing it",
             id, hk_cgroup_some_dir(cg));
-    if (hk_cgroup_signal_all(cg, SIGKILL, &e) < 0 || hk_cgroup_destroy(cg, &e) < 0) {
-      *err = e;
-      hk_error_wrap(err, "delete container \"%s\"", id);
-      if (claim)
-        hk_container_destroy_dir(claim, NULL);
-      return -1;
-    }
+    if (hk_cgroup_signal_all(cg, SIGKILL, err) < 0 || hk_cgroup_destroy(cg, err) < 0)
+      r = hk_error_wrap(err, "delete container \"%s\"", id);
   }
-  if (claim)
-    return hk_container_destroy_dir(claim, err);
-  return 0;
+  if (claim && hk_container_destroy_dir(claim, r < 0 ? NULL : err) < 0)
+    return -1;
+  return r;
 }
 
 static int delete_container(const char *root, const char *id, bool force,
