@@ -192,6 +192,58 @@ husk_dies_in_create() {
 	recovered "$id"
 }
 
+# husk_dies_while_init_at POINT: init stops at POINT (HUSK_FAULT=POINT:hang)
+# and husk is killed right then: init dies with it (PDEATHSIG), and what
+# is left is an incomplete container for delete --force.
+husk_dies_while_init_at() {
+	local point=$1 id out hpid
+	requires_faults
+	id=$(cid "husk-$point")
+	out=$BATS_TEST_TMPDIR/create.out
+	HUSK_FAULT=$point:hang "$HUSK" --root "$HUSK_ROOT" create --bundle "$BUNDLE" "$id" \
+		</dev/null >"$out" 2>&1 3>&- &
+	hpid=$!
+	retry 100 0.1 grep -q "fault point reached, hanging: $point" "$out" ||
+		fail "init never reached $point: $(cat "$out")"
+	kill -KILL "$hpid"
+	wait "$hpid" || true
+	run husk state "$id"
+	assert_failure
+	assert_output --partial "container \"$id\" is incomplete"
+	recovered "$id"
+}
+
+@test "faults: husk killed while init makes its namespaces" {
+	husk_dies_while_init_at init-namespaces
+}
+
+@test "faults: husk killed while init does its mounts" {
+	update_config '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs"},
+		{"destination": "/bound", "type": "bind", "source": "'"$BATS_TEST_TMPDIR"'", "options": ["rbind"]}]'
+	husk_dies_while_init_at init-mounts
+}
+
+@test "faults: husk killed while init does its mounts, in a user namespace" {
+	use_userns
+	husk_dies_while_init_at init-mounts
+}
+
+@test "faults: husk killed while init is about to report READY" {
+	husk_dies_while_init_at init-ready
+}
+
+@test "faults: HUSK_FAULT takes POINT or POINT:hang, and names the known points otherwise" {
+	requires_faults
+	HUSK_FAULT=init-mounts:hang run husk list -q
+	assert_success
+	HUSK_FAULT=init-mount run husk list -q
+	assert_failure
+	assert_output --partial 'unknown fault point "init-mount"'
+	HUSK_FAULT=init-mounts:stop run husk list -q
+	assert_failure
+	assert_output --partial "known: before-cgroup"
+}
+
 # --- the container's init dies during create: create fails cleanly ------
 
 # init_dies_in_create POINT
