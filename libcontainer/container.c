@@ -556,6 +556,26 @@ static void remove_recorded_cgroup(int dirfd)
   free(kv.items);
 }
 
+/* A cgroup still busy with an earlier container of this ID and root
+ * whose state was removed (cgroups-mark.h): say how to get rid of it. */
+static int busy_with_lost(const struct hk_create_opts *o, hk_error_t *e, hk_error_t **err)
+{
+  _cleanup_cgroup_ struct hk_cgroup *old = NULL;
+  int r;
+
+  if (e->code != EBUSY || !hk_cgroup_find_marked(o->root, o->id, &old)) {
+    *err = e;
+    return -1;
+  }
+  r = hk_error_plain(err, EBUSY,
+                     "%s: an earlier container \"%s\" of this state root lost its state "
+                     "directory and still runs there; `husk delete --force %s` kills and "
+                     "removes it",
+                     e->msg, o->id, o->id);
+  hk_error_free(e);
+  return r;
+}
+
 /* The container's cgroup, with its resources, before any of its code. */
 static int make_cgroup(struct launch *l, const struct hk_create_opts *o, hk_error_t **err)
 {
@@ -582,8 +602,7 @@ static int make_cgroup(struct launch *l, const struct hk_create_opts *o, hk_erro
       hk_error_free(e);
       return 0;
     }
-    *err = e;
-    return -1;
+    return busy_with_lost(o, e, err);
   }
   if (record_cgroup(l->c->dirfd, l->cg, err) < 0)
     return -1;

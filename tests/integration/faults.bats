@@ -650,7 +650,8 @@ lost() {
 	# The ID cannot be taken while its old cgroup is busy.
 	hrun run -d --bundle "$BUNDLE" "$id"
 	assert_failure
-	assert_output --partial "already has processes"
+	assert_output --partial "already has processes: an earlier container \"$id\" of this state root lost its state directory"
+	assert_output --partial "husk delete --force $id"
 	[ ! -e "$HUSK_ROOT/$id" ] || fail "the refused create left its state directory"
 	lost "$id" "$pid"
 	hrun run -d --bundle "$BUNDLE" "$id"
