@@ -23,8 +23,8 @@
 #include "utils.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
-#define MARK_MAX 8192
-#define WALK_DEPTH 16
+#define MARK_MAX    8192
+#define WALK_DEPTH  16
 
 /* The state root as an absolute path without symlinks.  It may be gone
  * (that is why we look for marks): then its deepest existing ancestor,
@@ -216,8 +216,8 @@ int hk_cgroup_find_marked(const char *root, const char *id, struct hk_cgroup **o
   return s.found != NULL;
 }
 
-void hk_cgroup_each_marked(const char *root,
-                           void (*fn)(const char *id, const char *dir, void *ctx), void *ctx)
+void hk_cgroup_each_marked(const char *root, void (*fn)(const char *id, const char *dir, void *ctx),
+                           void *ctx)
 {
   _cleanup_free_ char *croot = canonical_root(root);
   struct search s = {.root = croot, .fn = fn, .ctx = ctx};

@@ -35,7 +35,7 @@ const char *hk_cgroup_some_dir(const struct hk_cgroup *cg);
  * one of its directories), where hk_cgroup_find_marked would find it.  With
  * cgroup2 each is met once, by its cgroup2 directory; on a v1-only host
  * once in each hierarchy. */
-void hk_cgroup_each_marked(const char *root,
-                           void (*fn)(const char *id, const char *dir, void *ctx), void *ctx);
+void hk_cgroup_each_marked(const char *root, void (*fn)(const char *id, const char *dir, void *ctx),
+                           void *ctx);
 
 #endif
