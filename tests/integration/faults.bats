@@ -637,6 +637,17 @@ lost() {
 		"$(jq -r '.cgroupPaths | to_entries[] | "\(.key) \(.value)"' "$HUSK_ROOT/$id/state.json" | sort)"
 	run husk delete --force "$id"
 	assert_success
+	# A relative --root, with a detour, is marked as the same absolute path,
+	# so that a later command from elsewhere finds it.
+	id=$(cid marked-rel)
+	(cd "$BATS_TEST_TMPDIR" && "$HUSK" --root ./state/../state run -d --bundle "$BUNDLE" "$id" \
+		</dev/null >/dev/null 2>&1 3>&-) || fail "run -d with a relative --root failed"
+	m=$(mark_of "$id") || fail "no mark"
+	assert_equal "$(sed -n 1p <<<"$m")" "root $(realpath "$HUSK_ROOT")"
+	rm -rf "${HUSK_ROOT:?}/$id"
+	run husk delete --force "$id"
+	assert_success
+	assert_output --partial "killing the processes of its cgroup"
 	check_no_leaks
 }
 
