@@ -2,8 +2,10 @@
 # Reliability under faults.  husk, or the container's init, is killed at
 # each named point of create and delete (HUSK_FAULT=POINT, honoured by
 # builds configured with --enable-fault-injection; see
-# libcontainer/fault.h); hooks crash; the state root is full, read-only or
-# removed; state.json is corrupted.  After each fault `state` says something
+# libcontainer/fault.h), or husk is killed while init hangs at one
+# (HUSK_FAULT=POINT:hang); hooks crash; the state root is full, read-only
+# or removed (delete --force then finds the container by its cgroup's
+# mark, libcontainer/cgroups-mark.h); state.json is corrupted.  After each fault `state` says something
 # true or gives a clear error, and `delete --force` removes every mount,
 # cgroup, process and state file: each test runs the helpers' leak check
 # itself right after its own delete --force (teardown would delete again).
