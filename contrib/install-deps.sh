@@ -24,6 +24,9 @@ packages=(
 	# the micro-VM handler (libcontainer/vm.h, tests/integration/vm.bats):
 	# QEMU (its virtiofsd is in qemu-system-common) and the guest kernel
 	linux-image-amd64
+	# the LSM guests: AppArmor profiles, and the SELinux reference policy
+	# (installing them does not enable an LSM on the host)
+	apparmor selinux-policy-default policycoreutils
 )
 
 missing=()

@@ -21,6 +21,7 @@
 
 #include "caps.h"
 #include "cgroups.h"
+#include "cgroups-mark.h"
 #include "hooks.h"
 #include "container.h"
 #include "fault.h"
@@ -52,6 +53,7 @@ struct launch {
   int netns_fd; /* held while creating, see hk_net_devices_attach */
   pid_t child; /* our direct child */
   pid_t init;  /* the container's init (the child, or its child) */
+  int init_fifo_fd; /* the exec fifo's descriptor number in init */
   bool reaped_child;
   /* Foreground run without --console-socket: a terminal is husk's to relay,
    * and its master comes back over tty_sock (else -1). */
@@ -183,6 +185,7 @@ static int save_state(struct launch *l, const struct hk_create_opts *o, hk_error
   s->id = hk_xstrdup(o->id);
   s->status = hk_xstrdup("created");
   s->pid = l->init;
+  s->init_fifo_fd = l->init_fifo_fd;
   s->bundle = hk_xstrdup(l->bundle);
   s->rootfs = hk_xstrdup(l->rootfs);
   hk_time_rfc3339(now, sizeof(now));
@@ -421,7 +424,7 @@ static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error
   setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
   if (staged)
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-  a.fifo_fd = fifo;
+  a.fifo_fd = l->init_fifo_fd = fifo;
   a.sync_fd = sv[1];
   a.peer_fd = sv[0];
   a.cgroupns = !staged && (l->plan.new_flags & CLONE_NEWCGROUP);
@@ -556,6 +559,26 @@ static void remove_recorded_cgroup(int dirfd)
   free(kv.items);
 }
 
+/* A cgroup still busy with an earlier container of this ID and root
+ * whose state was removed (cgroups-mark.h): say how to get rid of it. */
+static int busy_with_lost(const struct hk_create_opts *o, hk_error_t *e, hk_error_t **err)
+{
+  _cleanup_cgroup_ struct hk_cgroup *old = NULL;
+  int r;
+
+  if (e->code != EBUSY || !hk_cgroup_find_marked(o->root, o->id, &old)) {
+    *err = e;
+    return -1;
+  }
+  r = hk_error_plain(err, EBUSY,
+                     "%s: an earlier container \"%s\" of this state root lost its state "
+                     "directory and still runs there; `husk delete --force %s` kills and "
+                     "removes it",
+                     e->msg, o->id, o->id);
+  hk_error_free(e);
+  return r;
+}
+
 /* The container's cgroup, with its resources, before any of its code. */
 static int make_cgroup(struct launch *l, const struct hk_create_opts *o, hk_error_t **err)
 {
@@ -582,11 +605,11 @@ static int make_cgroup(struct launch *l, const struct hk_create_opts *o, hk_erro
       hk_error_free(e);
       return 0;
     }
-    *err = e;
-    return -1;
+    return busy_with_lost(o, e, err);
   }
   if (record_cgroup(l->c->dirfd, l->cg, err) < 0)
     return -1;
+  hk_cgroup_mark(l->cg, o->root, o->id);
   HK_FAULT("after-cgroup");
   return hk_cgroup_apply(l->cg, res, lx->devices, lx->devices_len, false, l->config_path, err);
 }
@@ -611,6 +634,7 @@ static int create_vm(struct launch *l, const struct hk_create_opts *o, hk_error_
     l->tty_sock = sv[0];
   }
   l->init = hk_vm_spawn(&v, err);
+  l->init_fifo_fd = HK_VM_SHIM_FIFO_FD;
   if (sv[1] >= 0)
     close(sv[1]);
   if (l->init < 0 || save_state(l, o, err) < 0) {
@@ -743,6 +767,7 @@ static int start_loaded(struct hk_container *c, const struct hk_spec *spec, hk_e
     }
     return hk_error_make(err, errno, "read exec fifo");
   }
+  HK_FAULT("start-after-fifo");
   if (unlinkat(c->dirfd, HK_EXEC_FIFO, 0) < 0)
     return hk_error_make(err, errno, "remove exec fifo");
   run_late_hooks(c, spec, true);
@@ -894,6 +919,42 @@ static int remove_cgroup(const struct hk_container *c, hk_error_t **err)
   return 0;
 }
 
+/* --force for an ID without a state directory: a container whose state
+ * was removed under it (the whole state root wiped, say) is found by the
+ * mark on its cgroup (cgroups-mark.h), its processes killed and the cgroup
+ * removed.  Once one is found, the ID is claimed and the mark looked for
+ * again, so that no create of the same ID can start in between and be
+ * taken for the lost one.  Nothing found: nothing touched. */
+static int delete_orphan(const char *root, const char *id, hk_error_t **err)
+{
+  _cleanup_container_ struct hk_container *claim = NULL;
+  _cleanup_cgroup_ struct hk_cgroup *cg = NULL;
+  hk_error_t *e = NULL;
+  int r = 0;
+
+  if (!hk_cgroup_find_marked(root, id, &cg))
+    return 0;
+  hk_cgroup_free(steal_pointer(&cg));
+  if (hk_container_claim(root, id, &claim, &e) < 0) {
+    bool racing = e->code == EEXIST;
+    /* A root we cannot write (full, read-only) stops creates too. */
+    hk_debug("delete --force %s: %s", id, e->msg);
+    hk_error_free(e);
+    if (racing)
+      return 0; /* a create of this ID is under way: not the lost one */
+  }
+  if (hk_cgroup_find_marked(root, id, &cg)) {
+    hk_warn("container \"%s\" has no state directory; killing the processes of its cgroup `%s` "
+            "and removing it",
+            id, hk_cgroup_some_dir(cg));
+    if (hk_cgroup_signal_all(cg, SIGKILL, err) < 0 || hk_cgroup_destroy(cg, err) < 0)
+      r = hk_error_wrap(err, "delete container \"%s\"", id);
+  }
+  if (claim && hk_container_destroy_dir(claim, r < 0 ? NULL : err) < 0)
+    return -1;
+  return r;
+}
+
 static int delete_container(const char *root, const char *id, bool force,
                             const struct hk_spec *spec, hk_error_t **err)
 {
@@ -920,7 +981,7 @@ static int delete_container(const char *root, const char *id, bool force,
       return hk_rmtree_at(AT_FDCWD, dir, err);
     }
     hk_error_free(e);
-    return 0;
+    return delete_orphan(root, id, err);
   }
   if ((strcmp(c->state->status, "running") == 0 || strcmp(c->state->status, "paused") == 0) &&
       !force)

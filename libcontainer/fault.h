@@ -9,6 +9,11 @@
  * removed by `delete --force`.  In any other build HK_FAULT compiles to
  * nothing and HUSK_FAULT is ignored.
  *
+ * HUSK_FAULT="name:hang" stops there instead: the process prints "husk:
+ * fault point reached, hanging: name" on its stderr and waits forever, so
+ * that a test can kill another process (husk, while init hangs in the
+ * middle of its mounts) at that very moment.
+ *
  * The points, in the order a create meets them (hk_fault_known() checks a
  * name against this list; `husk --version` prints it):
  *
@@ -23,6 +28,7 @@
  *   before-state         husk: init is READY, state.json not written
  *   after-state          husk: state.json written, init not yet told
  *   init-created         init: created, about to wait on the exec fifo
+ *   start-after-fifo     husk start: init released, the fifo not yet removed
  *   init-started         init: `start` opened the fifo, before execve
  *   delete-after-stop    husk delete: processes killed, cgroup not removed
  *   delete-after-cgroup  husk delete: cgroup removed, state directory not
@@ -35,7 +41,8 @@
 
 #define HK_FAULT_POINTS                                                                            \
   "before-cgroup after-cgroup init-start after-clone init-namespaces init-mounts hook-running "    \
-  "init-ready before-state after-state init-created init-started delete-after-stop "               \
+  "init-ready before-state after-state init-created start-after-fifo init-started "                \
+  "delete-after-stop "                                                                             \
   "delete-after-cgroup"
 
 #ifdef HK_FAULT_INJECTION
@@ -53,10 +60,23 @@
  * every cleanup just the same. */
 static inline void hk_fault(const char *point)
 {
+  static const char hang_msg[] = "husk: fault point reached, hanging: ";
   const char *want = getenv("HUSK_FAULT");
-  if (want && strcmp(want, point) == 0) {
+  size_t n = strlen(point);
+
+  if (want == NULL || strncmp(want, point, n) != 0)
+    return;
+  if (want[n] == '\0') {
     syscall(SYS_kill, (pid_t)syscall(SYS_getpid), SIGKILL);
     syscall(SYS_exit_group, 128 + SIGKILL);
+  }
+  if (strcmp(want + n, ":hang") == 0) {
+    if (write(2, hang_msg, sizeof(hang_msg) - 1) < 0 || write(2, point, n) < 0 ||
+        write(2, "\n", 1) < 0) {
+      /* the test waits for this line; nothing else to do */
+    }
+    for (;;)
+      pause();
   }
 }
 #define HK_FAULT(point) hk_fault(point)
@@ -65,18 +85,20 @@ static inline void hk_fault(const char *point)
 #define HK_FAULT(point)  ((void)0)
 #endif
 
-/* Whether name is one of HK_FAULT_POINTS. */
+/* Whether name is one of HK_FAULT_POINTS, alone or followed by ":hang". */
 static inline bool hk_fault_known(const char *name)
 {
   static const char points[] = HK_FAULT_POINTS;
-  const char *p = points;
   size_t n = strlen(name);
 
-  while (n && (p = strstr(p, name)) != NULL) {
-    bool start = p == points || p[-1] == ' ';
-    if (start && (p[n] == ' ' || p[n] == '\0'))
+  if (n > 5 && strcmp(name + n - 5, ":hang") == 0)
+    n -= 5;
+  for (const char *p = points; *p;) {
+    size_t len = strcspn(p, " ");
+    if (len == n && n > 0 && strncmp(p, name, n) == 0)
       return true;
-    p += n;
+    p += len;
+    p += strspn(p, " ");
   }
   return false;
 }

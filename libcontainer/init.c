@@ -366,6 +366,7 @@ void hk_init_main(const struct hk_init_args *a)
     hk_log(HK_LOG_ERROR, "%s", err->msg);
     _exit(1);
   }
+  close(a->fifo_fd); /* so that state tells "running" even if the fifo stays */
   close(procfd);
   HK_FAULT("init-started");
   /* startContainer hooks run in the container, after `start`. */

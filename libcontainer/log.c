@@ -48,32 +48,69 @@ void hk_time_rfc3339(char *buf, size_t size)
   snprintf(buf, size, "%s.%09ldZ", base, ts.tv_nsec);
 }
 
+/* The length of the UTF-8 sequence at p (1 to 4), or 0 when it is not one
+ * (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF). */
+static size_t utf8_len(const unsigned char *p)
+{
+  unsigned cp;
+  size_t n;
+
+  if (p[0] < 0x80)
+    return 1;
+  if (p[0] >= 0xc2 && p[0] <= 0xdf)
+    n = 2, cp = p[0] & 0x1f;
+  else if (p[0] >= 0xe0 && p[0] <= 0xef)
+    n = 3, cp = p[0] & 0x0f;
+  else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+    n = 4, cp = p[0] & 0x07;
+  else
+    return 0;
+  for (size_t i = 1; i < n; i++) {
+    if ((p[i] & 0xc0) != 0x80)
+      return 0;
+    cp = cp << 6 | (p[i] & 0x3f);
+  }
+  if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+      (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+    return 0;
+  return n;
+}
+
+/* JSON text is UTF-8, and messages carry bytes from outside (a hook's
+ * output, a path): a byte that is not UTF-8 becomes U+FFFD, and truncation
+ * never cuts a sequence or an escape in half. */
 size_t hk_json_escape(char *buf, size_t size, const char *s)
 {
+  const unsigned char *p = (const unsigned char *)s;
   size_t o = 0;
+
   if (size == 0)
     return 0;
-  for (const unsigned char *p = (const unsigned char *)s; *p && o + 7 < size; p++) {
-    switch (*p) {
-    case '"':
-    case '\\':
-      buf[o++] = '\\';
-      buf[o++] = *p;
-      break;
-    case '\n':
-      buf[o++] = '\\';
-      buf[o++] = 'n';
-      break;
-    case '\t':
-      buf[o++] = '\\';
-      buf[o++] = 't';
-      break;
-    default:
-      if (*p < 0x20 || *p == 0x7f)
-        o += snprintf(buf + o, size - o, "\\u%04x", *p);
-      else
-        buf[o++] = *p;
+  while (*p) {
+    char tmp[8];
+    size_t n = utf8_len(p), t = 0;
+    if (n == 0) {
+      t = (size_t)snprintf(tmp, sizeof(tmp), "\\ufffd");
+      n = 1;
+    } else if (n > 1) {
+      memcpy(tmp, p, n);
+      t = n;
+    } else if (*p == '"' || *p == '\\') {
+      tmp[t++] = '\\';
+      tmp[t++] = (char)*p;
+    } else if (*p == '\n' || *p == '\t') {
+      tmp[t++] = '\\';
+      tmp[t++] = *p == '\n' ? 'n' : 't';
+    } else if (*p < 0x20 || *p == 0x7f) {
+      t = (size_t)snprintf(tmp, sizeof(tmp), "\\u%04x", *p);
+    } else {
+      tmp[t++] = (char)*p;
     }
+    if (o + t >= size)
+      break;
+    memcpy(buf + o, tmp, t);
+    o += t;
+    p += n;
   }
   buf[o] = '\0';
   return o;

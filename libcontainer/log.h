@@ -22,8 +22,9 @@ void hk_log(enum hk_log_level level, const char *fmt, ...) __attribute__((format
   } while (0)
 #define hk_warn(...) hk_log(HK_LOG_WARNING, __VA_ARGS__)
 
-/* Append s to buf as the body of a JSON string (no quotes); returns the
- * number of bytes written, truncating at size. */
+/* Write s to buf as the body of a JSON string (no quotes), always valid
+ * UTF-8 (U+FFFD for bytes that are not) and NUL-terminated; returns the
+ * number of bytes written, truncating at size (never mid-sequence). */
 size_t hk_json_escape(char *buf, size_t size, const char *s);
 
 /* The current time as RFC 3339 with nanoseconds in UTC. */

@@ -10,11 +10,14 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/statfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "lsm.h"
+#include "path.h"
 #include "utils.h"
 
 /* The list of active LSMs, when securityfs is mounted (Linux 4.15+). */
@@ -168,7 +171,7 @@ int hk_lsm_set_keyring_label(int procfd, const struct hk_process *p, hk_error_t 
 char *hk_lsm_mount_option(const struct hk_mount *m, const char *mount_label)
 {
   static const char *const no_context[] = {"proc",       "sysfs",     "cgroup", "cgroup2",
-                                           "securityfs", "selinuxfs", "bind"};
+                                           "securityfs", "selinuxfs", "bind",   "mqueue"};
 
   if (!set(mount_label) || m->type == NULL || !hk_lsm_selinux_enabled())
     return NULL;
@@ -181,4 +184,23 @@ char *hk_lsm_mount_option(const struct hk_mount *m, const char *mount_label)
       return NULL; /* a bind keeps its source's labels; or the config chose one */
   }
   return hk_xasprintf("context=\"%s\"", mount_label);
+}
+
+int hk_lsm_label_mount_root(int rootfd, const struct hk_mount *m, const char *mount_label,
+                            hk_error_t **err)
+{
+  _cleanup_close_ int fd = -1;
+  char path[64];
+
+  if (!set(mount_label) || m->type == NULL || strcmp(m->type, "mqueue") != 0 ||
+      !hk_lsm_selinux_enabled())
+    return 0;
+  fd = hk_path_open_in_root(rootfd, m->destination, HK_PATH_NO_CREATE, err);
+  if (fd < 0)
+    return hk_error_wrap(err, "linux.mountLabel");
+  /* An O_PATH descriptor takes no fsetxattr; its magic link does. */
+  snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+  if (setxattr(path, "security.selinux", mount_label, strlen(mount_label) + 1, 0) < 0)
+    return hk_error_make(err, errno, "linux.mountLabel: label `%s`", m->destination);
+  return 0;
 }

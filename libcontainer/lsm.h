@@ -34,4 +34,9 @@ int hk_lsm_set_keyring_label(int procfd, const struct hk_process *p, hk_error_t 
  * source's labels); NULL otherwise.  malloc'd. */
 char *hk_lsm_mount_option(const struct hk_mount *m, const char *mount_label);
 
+/* After mounting m: the file systems that refuse context= (mqueue) get
+ * linux.mountLabel on their root directory instead, as runc does. */
+int hk_lsm_label_mount_root(int rootfd, const struct hk_mount *m, const char *mount_label,
+                            hk_error_t **err);
+
 #endif

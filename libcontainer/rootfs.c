@@ -71,8 +71,11 @@ static int apply_mount(int rootfd, const struct hk_rootfs_opts *o, const struct 
   _cleanup_free_ char **v = NULL;
   struct hk_mount labeled;
 
-  if (ctx == NULL)
-    return hk_mount_apply(rootfd, mc, m, i, tree, err);
+  if (ctx == NULL) {
+    if (hk_mount_apply(rootfd, mc, m, i, tree, err) < 0)
+      return -1;
+    return hk_lsm_label_mount_root(rootfd, m, o->spec->linux_.mount_label, err);
+  }
   labeled = *m;
   v = hk_xmalloc0((m->options.len + 2) * sizeof(char *));
   for (size_t j = 0; j < m->options.len; j++)

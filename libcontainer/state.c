@@ -8,13 +8,23 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "state.h"
 #include "cgroups.h"
+#include "cgroups-mark.h"
 #include "utils.h"
 
 #define MAX_ID_LEN 1024
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
 
 int hk_id_validate(const char *id, hk_error_t **err)
 {
@@ -134,6 +144,62 @@ int hk_proc_start_time(pid_t pid, uint64_t *start_time, char *state)
   return 0;
 }
 
+/* Whether init's descriptor number `fd` is the file `want`: 1 yes, 0 no,
+ * -1 when we may not look (pidfd_getfd needs ptrace rights). */
+static int init_fd_is(pid_t pid, int fd, const struct stat *want)
+{
+  _cleanup_close_ int pidfd = -1, copy = -1;
+  struct stat st;
+
+  pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (pidfd < 0)
+    return -1;
+  copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+  if (copy < 0)
+    return errno == EBADF ? 0 : -1;
+  return fstat(copy, &st) == 0 && st.st_dev == want->st_dev && st.st_ino == want->st_ino;
+}
+
+/* The same through /proc/PID/fd, for state written before initFifoFd. */
+static int init_fd_scan(pid_t pid, const struct stat *want)
+{
+  char path[64];
+  struct dirent *de;
+  struct stat st;
+  int found = 0;
+  DIR *d;
+
+  snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+  d = opendir(path);
+  if (d == NULL)
+    return -1;
+  while (!found && (de = readdir(d)))
+    found = de->d_name[0] != '.' && fstatat(dirfd(d), de->d_name, &st, 0) == 0 &&
+            st.st_dev == want->st_dev && st.st_ino == want->st_ino;
+  closedir(d);
+  return found;
+}
+
+/* Whether the container's init still holds the exec fifo: from create
+ * until `start` releases it, when init closes it.  A `start` killed between
+ * releasing init and removing the fifo leaves the fifo, but not this.
+ * Asked through a pidfd, not /proc: a husk in a PID namespace of its own
+ * may see a /proc whose PIDs are not its own.  When we may not look,
+ * assume it does. */
+static bool init_holds_fifo(const struct hk_state *s, int state_dirfd)
+{
+  struct stat fifo;
+  int r = -1;
+
+  if (fstatat(state_dirfd, HK_EXEC_FIFO, &fifo, AT_SYMLINK_NOFOLLOW) < 0)
+    return false;
+  if (s->init_fifo_fd > 0)
+    r = init_fd_is(s->pid, s->init_fifo_fd, &fifo);
+  if (r < 0)
+    r = init_fd_scan(s->pid, &fifo);
+  return r != 0;
+}
+
 void hk_state_refresh(struct hk_state *s, int dirfd)
 {
   const char *status = "stopped";
@@ -145,7 +211,7 @@ void hk_state_refresh(struct hk_state *s, int dirfd)
     if (hk_cgroup_paths_frozen(&s->cgroup_paths) ||
         faccessat(dirfd, "vm.paused", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
       status = "paused";
-    else if (faccessat(dirfd, HK_EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    else if (init_holds_fifo(s, dirfd))
       status = "created";
     else
       status = "running";
@@ -177,6 +243,23 @@ static int read_state(struct hk_container *c, hk_error_t **err)
   return hk_state_parse(buf, len, name, &c->state, err);
 }
 
+/* "does not exist", and what is left of a container of that ID whose state
+ * directory (or the whole root) was removed under it. */
+static int no_such_container(const char *root, const char *id, bool root_exists,
+                             hk_error_t **err)
+{
+  _cleanup_cgroup_ struct hk_cgroup *cg = NULL;
+
+  if (!hk_cgroup_find_marked(root, id, &cg))
+    return hk_error_plain(err, ENOENT, "container \"%s\" does not exist", id);
+  return hk_error_plain(err, ENOENT,
+                       "container \"%s\" does not exist: its state %s `%s%s%s` was removed, "
+                       "but its cgroup `%s` is left; `husk delete --force %s` kills what runs "
+                       "there and removes it",
+                       id, root_exists ? "directory" : "root", root, root_exists ? "/" : "",
+                       root_exists ? id : "", hk_cgroup_some_dir(cg), id);
+}
+
 int hk_container_load(const char *root, const char *id, enum hk_lock lock,
                       struct hk_container **out, hk_error_t **err)
 {
@@ -194,7 +277,7 @@ int hk_container_load(const char *root, const char *id, enum hk_lock lock,
     c->dirfd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   if (c->dirfd < 0) {
     if (rootfd < 0 || errno == ENOENT)
-      return hk_error_plain(err, ENOENT, "container \"%s\" does not exist", id);
+      return no_such_container(root, id, rootfd >= 0, err);
     return hk_error_make(err, errno, "open state directory `%s/%s`", root, id);
   }
   if (lock == HK_LOCK_SHARED) {
@@ -262,19 +345,56 @@ static int cmp_state(const void *a, const void *b)
   return strcmp((*(struct hk_state *const *)a)->id, (*(struct hk_state *const *)b)->id);
 }
 
+struct orphans {
+  const char *root;
+  char **warned;
+  size_t n;
+};
+
+static void warn_orphan(const char *id, const char *dir, void *ctx)
+{
+  struct orphans *o = ctx;
+  _cleanup_free_ char *path = hk_xasprintf("%s/%s", o->root, id);
+
+  if (access(path, F_OK) == 0 || errno != ENOENT)
+    return;
+  for (size_t i = 0; i < o->n; i++)
+    if (strcmp(o->warned[i], id) == 0)
+      return; /* v1 only: met again in another hierarchy */
+  o->warned = hk_xrealloc(o->warned, (o->n + 1) * sizeof(*o->warned));
+  o->warned[o->n++] = hk_xstrdup(id);
+  hk_warn("list: container \"%s\" has lost its state directory `%s`, but its cgroup `%s` is "
+          "left; `husk delete --force %s` kills what runs there and removes it",
+          id, path, dir, id);
+}
+
+/* Containers of this root whose state directory was removed are no
+ * containers any more, but what they left is worth a warning. */
+static void warn_orphans(const char *root)
+{
+  struct orphans o = {.root = root};
+
+  hk_cgroup_each_marked(root, warn_orphan, &o);
+  for (size_t i = 0; i < o.n; i++)
+    free(o.warned[i]);
+  free(o.warned);
+}
+
 int hk_container_list(const char *root, struct hk_state ***out, size_t *n, hk_error_t **err)
 {
   struct hk_state **list = NULL;
   size_t len = 0;
   DIR *d = opendir(root);
+  int open_errno = errno;
   struct dirent *de;
 
   *out = NULL;
   *n = 0;
+  warn_orphans(root);
   if (d == NULL) {
-    if (errno == ENOENT)
+    if (open_errno == ENOENT)
       return 0;
-    return hk_error_make(err, errno, "open state root `%s`", root);
+    return hk_error_make(err, open_errno, "open state root `%s`", root);
   }
   while ((de = readdir(d))) {
     struct hk_container *c = NULL;

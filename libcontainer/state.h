@@ -48,8 +48,8 @@ static inline void hk_container_freep(struct hk_container **c)
 #define _cleanup_container_ __attribute__((cleanup(hk_container_freep)))
 
 /* Re-derive s->status: stopped when the recorded process is gone (or its PID
- * now belongs to another process), created while the exec fifo exists,
- * running otherwise. */
+ * now belongs to another process), created while it still holds the exec
+ * fifo (waiting for start), running otherwise. */
 void hk_state_refresh(struct hk_state *s, int dirfd);
 
 /* Start time (clock ticks since boot, /proc/PID/stat field 22) and state

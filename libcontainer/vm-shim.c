@@ -402,6 +402,7 @@ static void reap(struct shim *s)
     if (pid == s->opener) {
       s->opener = 0;
       if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+        close(HK_VM_SHIM_FIFO_FD); /* no longer "created" */
         send_winsize(s);
         hk_vm_msg_send(s->sock[P_CTL], "start", "", 0);
       }
@@ -480,7 +481,7 @@ static __attribute__((noreturn)) void loop(struct shim *s, int sfd)
 
 static __attribute__((noreturn)) void shim_main(struct shim *s)
 {
-  int keep[P_N + 4], nk = 0, peer[P_N], sfd;
+  int keep[P_N + 5], nk = 0, peer[P_N], sfd;
   bool tty = s->console >= 0;
   sigset_t all;
   _cleanup_free_ char *dir = hk_xasprintf("/proc/self/fd/%d", s->v->dirfd);
@@ -492,6 +493,14 @@ static __attribute__((noreturn)) void shim_main(struct shim *s)
     shim_fail(s, "VM handler: open the state directory: %s", strerror(errno));
   keep[nk++] = s->dirfd;
   keep[nk++] = s->report;
+  {
+    int f = openat(s->dirfd, HK_EXEC_FIFO, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+    if (f < 0 || dup3(f, HK_VM_SHIM_FIFO_FD, O_CLOEXEC) < 0)
+      shim_fail(s, "VM handler: hold exec.fifo: %s", strerror(errno));
+    if (f != HK_VM_SHIM_FIFO_FD)
+      close(f);
+    keep[nk++] = HK_VM_SHIM_FIFO_FD;
+  }
   if (s->console >= 0)
     keep[nk++] = s->console;
   close_others(keep, nk);

@@ -34,6 +34,9 @@
 #define HK_VM_PIDS_FILE   "vm.pids"
 #define HK_VM_PAUSED_FILE "vm.paused"
 #define HK_VM_MSG_MAX     (4 * 1024 * 1024)
+/* The shim holds exec.fifo (O_PATH) at this descriptor number until start,
+ * which is how `state` tells "created" (state.json's initFifoFd). */
+#define HK_VM_SHIM_FIFO_FD 100
 
 /* 1: every container is a VM (the binary was invoked as husk-vm); -1: none
  * is (husk-vm-guest, the husk that the guest init runs). */

@@ -384,6 +384,7 @@ struct hk_state {
   struct hk_kv_list annotations;
   /* husk's private fields (kept in state.json, not printed by `state`) */
   uint64_t start_time; /* init's start time, /proc/PID/stat field 22 */
+  int init_fifo_fd;    /* the exec fifo's descriptor in init; 0: not known */
   char *created;       /* RFC 3339 creation time */
   char *rootfs;        /* absolute rootfs path */
   char *owner;         /* user name or uid of the creator */

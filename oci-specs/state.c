@@ -8,6 +8,8 @@
  * husk's private keys, only in state.json (private_fields):
  *   startTime      integer  init's start time (/proc/PID/stat field 22),
  *                           to notice a recycled pid
+ *   initFifoFd     integer  the number of init's descriptor of the exec
+ *                           fifo, held until `start` releases it
  *   cgroupPath     string   the cgroup as resolved at create
  *   cgroupPaths    object   each hierarchy's directory of the container's
  *                           cgroup: {"memory": "/sys/fs/cgroup/memory/x",
@@ -30,7 +32,7 @@
 
 static int read_state(struct hk_jctx *c, hk_jval root, struct hk_state *s)
 {
-  int64_t pid = 0;
+  int64_t pid = 0, fifo_fd = 0;
 
   if (hk_json_string(c, root, "ociVersion", &s->oci_version) < 0 ||
       hk_json_string(c, root, "id", &s->id) < 0 ||
@@ -42,6 +44,7 @@ static int read_state(struct hk_jctx *c, hk_jval root, struct hk_state *s)
       hk_json_string(c, root, "owner", &s->owner) < 0 ||
       hk_json_kv(c, root, "annotations", &s->annotations) < 0 ||
       hk_json_u64(c, root, "startTime", &s->start_time, NULL) < 0 ||
+      hk_json_int(c, root, "initFifoFd", 0, INT_MAX, &fifo_fd, NULL) < 0 ||
       hk_json_string(c, root, "cgroupPath", &s->cgroup_path) < 0 ||
       hk_json_kv(c, root, "cgroupPaths", &s->cgroup_paths) < 0 ||
       hk_json_bool(c, root, "systemdCgroup", &s->systemd_cgroup, NULL) < 0 ||
@@ -50,6 +53,7 @@ static int read_state(struct hk_jctx *c, hk_jval root, struct hk_state *s)
       hk_json_bool(c, root, "noLateHooks", &s->no_late_hooks, NULL) < 0)
     return -1;
   s->pid = (int)pid;
+  s->init_fifo_fd = (int)fifo_fd;
   return 0;
 }
 
@@ -112,6 +116,8 @@ static void write_state(hk_jgen g, const struct hk_state *s, bool private_fields
     hk_jgen_key_kv(g, "annotations", &s->annotations);
   if (private_fields) {
     hk_jgen_key_uint(g, "startTime", s->start_time);
+    if (s->init_fifo_fd > 0)
+      hk_jgen_key_int(g, "initFifoFd", s->init_fifo_fd);
     if (s->cgroup_path)
       hk_jgen_key_str(g, "cgroupPath", s->cgroup_path);
     if (s->cgroup_paths.len > 0)

@@ -170,11 +170,14 @@ bats_engines() {
 # The pure cgroup v2 lane: tests/vm/run.sh picks the files (the cgroup ones)
 # and boots one guest for all of them.  Its status 77 is a skip (no QEMU, no
 # kernel package), with the reason on a "1..0 # SKIP" line.
+# vm_suite LABEL LSM [BATS_FILE...]: tests/vm/run.sh, a guest booted with
+# that LSM (apparmor or selinux), on its default files or on those given.
 vm_suite() {
-	local label="bats (pure cgroup v2 guest)" log=$work/vm.tap rc p f s
+	local label=$1 lsm=$2 log=$work/vm-$2.tap rc p f s
+	shift 2
 	echo "# === $label"
-	HUSK=$work/build/husk BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-900} \
-		bash "$src/tests/vm/run.sh" 2>&1 | tee "$log" | tap_count
+	HUSK=$work/build/husk BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-900} HUSK_VM_LSM=$lsm \
+		bash "$src/tests/vm/run.sh" "$@" 2>&1 | tee "$log" | tap_count
 	rc=${PIPESTATUS[0]}
 	read -r p f s <"$counts"
 	if [ "$rc" -eq 77 ] && [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
@@ -215,9 +218,10 @@ if step "build (normal)" build build --enable-fault-injection; then
 		run_tap "engine tests: Podman and Docker (normal build)" bats_engines
 	fi
 	if [ "${SKIP_VM:-0}" = 1 ]; then
-		note skip "bats (pure cgroup v2 guest) (SKIP_VM=1)"
+		note skip "bats in guests: pure cgroup v2 with AppArmor, and SELinux (SKIP_VM=1)"
 	else
-		vm_suite
+		vm_suite "bats (pure cgroup v2 guest, AppArmor)" apparmor
+		vm_suite "bats (SELinux guest)" selinux "$src/tests/integration/lsm.bats"
 	fi
 fi
 

@@ -21,12 +21,14 @@
 #                   a seccomp agent: written, then read back
 #   fuzz-cli        each command's argv against a --root that does not
 #                   exist, create/run's parser, hk_path_clean, hk_id_validate
+#   fuzz-log        messages with outside bytes (a hook's output, paths) as
+#                   --log-format json lines: always valid UTF-8 JSON
 set -u
 
 total=${1:-30}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-targets=${FUZZ_TARGETS:-"fuzz-spec fuzz-process fuzz-state fuzz-resources fuzz-hooks fuzz-cli"}
+targets=${FUZZ_TARGETS:-"fuzz-spec fuzz-process fuzz-state fuzz-resources fuzz-hooks fuzz-cli fuzz-log"}
 CLANG=${CLANG:-clang}
 jobs=$(nproc 2>/dev/null || echo 2)
 

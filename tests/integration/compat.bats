@@ -33,6 +33,23 @@ v1_dir() {
 	refute_output --partial "No such process"
 }
 
+@test "compat: created and running are told apart in a PID namespace whose /proc is the host's" {
+	# husk's PIDs are not /proc's there: whether init still holds the exec
+	# fifo is asked through a pidfd, not /proc/PID/fd.
+	local id
+	id=$(cid pidns)
+	set_args sleep 100
+	run timeout 60 unshare -fp --kill-child bash -c '
+		cd "$1" && "$4" --root "$2" create "$3" </dev/null >/dev/null 2>&1 || exit 10
+		"$4" --root "$2" state "$3" | jq -r .status
+		"$4" --root "$2" start "$3" || exit 11
+		"$4" --root "$2" state "$3" | jq -r .status
+		"$4" --root "$2" delete --force "$3"' _ "$BUNDLE" "$HUSK_ROOT" "$id" "$HUSK" 3>&-
+	assert_success
+	assert_equal "$output" "created
+running"
+}
+
 @test "compat: sysctls are written before /proc/sys turns read-only" {
 	# Docker sets these two on every container; make-bundle's config has
 	# /proc/sys in readonlyPaths, as Docker's and Podman's do.

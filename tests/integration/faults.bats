@@ -2,8 +2,10 @@
 # Reliability under faults.  husk, or the container's init, is killed at
 # each named point of create and delete (HUSK_FAULT=POINT, honoured by
 # builds configured with --enable-fault-injection; see
-# libcontainer/fault.h); hooks crash; the state root is full, read-only or
-# removed; state.json is corrupted.  After each fault `state` says something
+# libcontainer/fault.h), or husk is killed while init hangs at one
+# (HUSK_FAULT=POINT:hang); hooks crash; the state root is full, read-only
+# or removed (delete --force then finds the container by its cgroup's
+# mark, libcontainer/cgroups-mark.h); state.json is corrupted.  After each fault `state` says something
 # true or gives a clear error, and `delete --force` removes every mount,
 # cgroup, process and state file: each test runs the helpers' leak check
 # itself right after its own delete --force (teardown would delete again).
@@ -192,6 +194,58 @@ husk_dies_in_create() {
 	recovered "$id"
 }
 
+# husk_dies_while_init_at POINT: init stops at POINT (HUSK_FAULT=POINT:hang)
+# and husk is killed right then: init dies with it (PDEATHSIG), and what
+# is left is an incomplete container for delete --force.
+husk_dies_while_init_at() {
+	local point=$1 id out hpid
+	requires_faults
+	id=$(cid "husk-$point")
+	out=$BATS_TEST_TMPDIR/create.out
+	HUSK_FAULT=$point:hang "$HUSK" --root "$HUSK_ROOT" create --bundle "$BUNDLE" "$id" \
+		</dev/null >"$out" 2>&1 3>&- &
+	hpid=$!
+	retry 100 0.1 grep -q "fault point reached, hanging: $point" "$out" ||
+		fail "init never reached $point: $(cat "$out")"
+	kill -KILL "$hpid"
+	wait "$hpid" || true
+	run husk state "$id"
+	assert_failure
+	assert_output --partial "container \"$id\" is incomplete"
+	recovered "$id"
+}
+
+@test "faults: husk killed while init makes its namespaces" {
+	husk_dies_while_init_at init-namespaces
+}
+
+@test "faults: husk killed while init does its mounts" {
+	update_config '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs"},
+		{"destination": "/bound", "type": "bind", "source": "'"$BATS_TEST_TMPDIR"'", "options": ["rbind"]}]'
+	husk_dies_while_init_at init-mounts
+}
+
+@test "faults: husk killed while init does its mounts, in a user namespace" {
+	use_userns
+	husk_dies_while_init_at init-mounts
+}
+
+@test "faults: husk killed while init is about to report READY" {
+	husk_dies_while_init_at init-ready
+}
+
+@test "faults: HUSK_FAULT takes POINT or POINT:hang, and names the known points otherwise" {
+	requires_faults
+	HUSK_FAULT=init-mounts:hang run husk list -q
+	assert_success
+	HUSK_FAULT=init-mount run husk list -q
+	assert_failure
+	assert_output --partial 'unknown fault point "init-mount"'
+	HUSK_FAULT=init-mounts:stop run husk list -q
+	assert_failure
+	assert_output --partial "known: before-cgroup"
+}
+
 # --- the container's init dies during create: create fails cleanly ------
 
 # init_dies_in_create POINT
@@ -268,6 +322,24 @@ init_dies_in_create() {
 	run husk delete "$id"
 	assert_success
 	check_no_leaks
+}
+
+@test "faults: start killed after releasing init, before removing the fifo: running, not created" {
+	requires_faults
+	local id
+	id=$(cid start-fifo)
+	hrun create --bundle "$BUNDLE" "$id"
+	assert_success
+	crash start-after-fifo start "$id"
+	killed
+	[ -p "$HUSK_ROOT/$id/exec.fifo" ] || fail "the fifo is gone: the fault point missed"
+	# The fifo stayed, but init was released: it runs.
+	assert_equal "$(container_status "$id")" running
+	# So a second start refuses at once (it used to wait forever).
+	run husk start "$id"
+	assert_failure
+	assert_output --partial "it is running"
+	recovered "$id"
 }
 
 @test "faults: init dies right after start" {
@@ -509,31 +581,172 @@ small_root() {
 	done
 }
 
-# What husk cannot do: with its state directory gone, a container is lost
-# to husk (as to runc).  husk says so truthfully and refuses to reuse the
-# ID while the old cgroup is busy; the test then cleans up by hand.
-@test "faults: the state directory removed while the container runs" {
-	local id pid d
+# mark ID: the mark husk put on the container's cgroup2 directory (or, on
+# a v1-only host, on its memory cgroup).
+mark_of() {
+	local d
+	for d in /sys/fs/cgroup/unified/$1 /sys/fs/cgroup/$1 /sys/fs/cgroup/memory/$1; do
+		[ -d "$d" ] && [ -e "$d/cgroup.procs" ] || continue
+		python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "trusted.husk.container").decode())' "$d" && return
+	done
+	return 1
+}
+
+# lost ID PID: the container ID (init PID) lost its state; the errors say
+# so and point to delete --force, which (with this root only) kills and
+# removes it; then the ID is free again.
+lost() {
+	local id=$1 pid=$2
+	run husk state "$id"
+	assert_failure
+	assert_output --partial "container \"$id\" does not exist: its state"
+	assert_output --partial "was removed, but its cgroup"
+	assert_output --partial "husk delete --force $id"
+	run husk kill "$id" KILL
+	assert_failure
+	assert_output --partial "husk delete --force $id"
+	run husk list -q
+	assert_success
+	assert_output --partial "warning: list: container \"$id\" has lost its state directory"
+	refute_line "$id"
+	# Another state root's delete --force does not touch it.
+	run "$HUSK" --root "$BATS_TEST_TMPDIR/other-root" delete --force "$id"
+	assert_success
+	refute_output --partial "killing"
+	gone "$pid" && fail "delete --force of another root killed $pid"
+	[ -n "$(cgroups_of "$id")" ] || fail "delete --force of another root removed the cgroup"
+	[ ! -e "$BATS_TEST_TMPDIR/other-root" ] || fail "delete --force of an unknown ID made its root"
+	run husk delete --force "$id"
+	assert_success
+	assert_output --partial "container \"$id\" has no state directory; killing the processes of its cgroup"
+	retry 30 0.1 gone "$pid" || fail "the container's init $pid survived"
+	[ -z "$(cgroups_of "$id")" ] || fail "cgroups left: $(cgroups_of "$id")"
+	run husk list -q
+	refute_output --partial "\"$id\""
+}
+
+@test "faults: the cgroup carries a mark naming the state root, the ID and every directory" {
+	local id m
+	id=$(cid marked)
+	hrun run -d --bundle "$BUNDLE" "$id"
+	assert_success
+	m=$(mark_of "$id") || fail "no trusted.husk.container on the container's cgroup"
+	echo "$m"
+	assert_equal "$(sed -n 1p <<<"$m")" "root $(realpath "$HUSK_ROOT")"
+	assert_equal "$(sed -n 2p <<<"$m")" "id $id"
+	# The rest is cgroupPaths, as in state.json.
+	assert_equal "$(sed 1,2d <<<"$m" | sort)" \
+		"$(jq -r '.cgroupPaths | to_entries[] | "\(.key) \(.value)"' "$HUSK_ROOT/$id/state.json" | sort)"
+	run husk delete --force "$id"
+	assert_success
+	# A relative --root, with a detour, is marked as the same absolute path,
+	# so that a later command from elsewhere finds it.
+	id=$(cid marked-rel)
+	(cd "$BATS_TEST_TMPDIR" && "$HUSK" --root ./state/../state run -d --bundle "$BUNDLE" "$id" \
+		</dev/null >/dev/null 2>&1 3>&-) || fail "run -d with a relative --root failed"
+	m=$(mark_of "$id") || fail "no mark"
+	assert_equal "$(sed -n 1p <<<"$m")" "root $(realpath "$HUSK_ROOT")"
+	rm -rf "${HUSK_ROOT:?}/$id"
+	run husk delete --force "$id"
+	assert_success
+	assert_output --partial "killing the processes of its cgroup"
+	check_no_leaks
+}
+
+@test "faults: the state directory removed while the container runs: delete --force finds it by its cgroup's mark" {
+	local id pid
 	id=$(cid gone)
 	hrun run -d --bundle "$BUNDLE" "$id"
 	assert_success
 	pid=$(husk state "$id" | jq .pid)
 	rm -rf "${HUSK_ROOT:?}/$id"
-	run husk state "$id"
-	assert_failure
-	assert_output --partial "does not exist"
-	run husk list -q
-	assert_output ""
-	run husk delete --force "$id"
-	assert_success
+	# The ID cannot be taken while its old cgroup is busy.
 	hrun run -d --bundle "$BUNDLE" "$id"
 	assert_failure
-	assert_output --partial "already has processes"
+	assert_output --partial "already has processes: an earlier container \"$id\" of this state root lost its state directory"
+	assert_output --partial "husk delete --force $id"
 	[ ! -e "$HUSK_ROOT/$id" ] || fail "the refused create left its state directory"
-	# The container still runs; clean up what husk lost track of.
-	kill -KILL "$pid"
-	retry 30 0.1 gone "$pid"
-	for d in $(cgroups_of "$id"); do
-		retry 30 0.1 rmdir "$d"
+	lost "$id" "$pid"
+	hrun run -d --bundle "$BUNDLE" "$id"
+	assert_success
+	recovered "$id"
+}
+
+@test "faults: the whole state root removed while containers run, one paused, one with a nested linux.cgroupsPath" {
+	local a b pa pb
+	a=$(cid root-a)
+	b=$(cid root-b)
+	hrun run -d --bundle "$BUNDLE" "$a"
+	assert_success
+	run husk pause "$a"
+	assert_success
+	update_config --arg p "/$HK_PREFIX-parent/sub/$b" '.linux.cgroupsPath = $p'
+	hrun run -d --bundle "$BUNDLE" "$b"
+	assert_success
+	pa=$(husk state "$a" | jq .pid)
+	pb=$(husk state "$b" | jq .pid)
+	rm -rf "${HUSK_ROOT:?}"
+	run husk list
+	assert_success
+	assert_output --partial "container \"$a\" has lost its state directory"
+	assert_output --partial "container \"$b\" has lost its state directory"
+	lost "$a" "$pa"
+	lost "$b" "$pb"
+	# The parents are left, as delete leaves them; tidy up for the leak check.
+	find /sys/fs/cgroup -depth -type d -path "*/$HK_PREFIX-parent*" -exec rmdir {} +
+	recovered "$a"
+}
+
+@test "faults: delete --force of a lost ID leaves alone a cgroup of that name that husk did not mark" {
+	local id d pid
+	id=$(cid unmarked)
+	# A cgroup named like the container, made by someone else, with a
+	# process in it: a stale name is no proof that it is ours.
+	for d in /sys/fs/cgroup/unified /sys/fs/cgroup/memory /sys/fs/cgroup; do
+		[ -e "$d/cgroup.procs" ] && break
 	done
+	mkdir "$d/$id"
+	(echo "$BASHPID" >"$d/$id/cgroup.procs" && exec sleep 1000) &
+	pid=$!
+	retry 30 0.1 grep -qx "$pid" "$d/$id/cgroup.procs"
+	run husk delete --force "$id"
+	assert_success
+	refute_output --partial "killing"
+	run husk state "$id"
+	assert_failure
+	assert_output "husk: container \"$id\" does not exist"
+	gone "$pid" && fail "husk killed a process it did not start"
+	kill -KILL "$pid"
+	wait "$pid" || true
+	retry 30 0.1 rmdir "$d/$id"
+	check_no_leaks
+}
+@test "faults: the teardown leak check sees a process with the test's ID in its command line, or in its cgroup" {
+	local id pid d
+	id=$(cid leak-check)
+	run leaked_processes
+	assert_success
+	(exec -a "$id" sleep 1000) 3>&- &
+	pid=$!
+	retry 30 0.1 grep -qF "$id" "/proc/$pid/cmdline"
+	run leaked_processes
+	assert_failure
+	assert_output --partial "command line: $pid"
+	kill -KILL "$pid"
+	wait "$pid" || true
+	# A process whose command line says nothing, in a cgroup named after it.
+	for d in /sys/fs/cgroup/unified /sys/fs/cgroup/memory /sys/fs/cgroup; do
+		[ -e "$d/cgroup.procs" ] && break
+	done
+	mkdir "$d/$id"
+	(echo "$BASHPID" >"$d/$id/cgroup.procs" && exec sleep 1000) 3>&- &
+	pid=$!
+	retry 30 0.1 grep -qx "$pid" "$d/$id/cgroup.procs"
+	run leaked_processes
+	assert_failure
+	assert_output --partial "/proc/$pid/cgroup names a test cgroup"
+	kill -KILL "$pid"
+	wait "$pid" || true
+	retry 30 0.1 rmdir "$d/$id"
+	check_no_leaks
 }

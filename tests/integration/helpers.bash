@@ -214,9 +214,12 @@ check_no_leaks() {
 	fi
 }
 
-# Succeeds when no process has its root or cwd in one of the test's bundles.
-# Compares device:inode too, since a pivot_root'ed process' root link reads
-# "/".  A few commands for all of /proc: bats' DEBUG trap makes forks slow.
+# Succeeds when no process belongs to the test: none has its root or cwd in
+# one of the test's bundles, has one of the test's container IDs in its
+# command line (a cloned init that never got to pivot_root still runs
+# husk's argv), or sits in a cgroup named after one of them.  Compares
+# device:inode too, since a pivot_root'ed process' root link reads "/".
+# A few commands for all of /proc: bats' DEBUG trap makes forks slow.
 leaked_processes() {
 	local bundles roots found
 	bundles=$(sed 's|$|/rootfs|' "$BATS_TEST_TMPDIR/.bundles")
@@ -227,6 +230,8 @@ leaked_processes() {
 				grep -F " $BATS_TEST_TMPDIR/"
 			stat -L -c '%n %d:%i' /proc/[0-9]*/root /proc/[0-9]*/cwd 2>/dev/null |
 				awk -v roots=" $roots" 'index(roots, " " $2 " ") { print $1 " is in a bundle" }'
+			pgrep -a -f -- "$HK_PREFIX" | sed 's/^/command line: /'
+			grep -l -F -- "$HK_PREFIX" /proc/[0-9]*/cgroup 2>/dev/null | sed 's/$/ names a test cgroup/'
 		} | sort -u
 	)
 	[ -z "$found" ] || {

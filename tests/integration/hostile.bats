@@ -317,3 +317,25 @@ config_py() {
 	run husk list -q
 	assert_output ""
 }
+
+@test "hostile: a hook's non-UTF-8 and control bytes still make valid JSON log lines" {
+	local id log
+	id=$(cid hook-bytes)
+	log=$BATS_TEST_TMPDIR/log.json
+	printf '#!/bin/sh\nprintf '"'"'bad \\377\\376 "q" \\\\ \\033[2J \\303'"'"' >&2\nexit 3\n' >"$BATS_TEST_TMPDIR/hook.sh"
+	chmod +x "$BATS_TEST_TMPDIR/hook.sh"
+	update_config --arg p "$BATS_TEST_TMPDIR/hook.sh" '.hooks.prestart = [{"path": $p}]'
+	hrun --log-format json --log "$log" run --bundle "$BUNDLE" "$id"
+	assert_failure
+	# Strict: each line is UTF-8 and JSON, and the message keeps what it can.
+	run python3 -c '
+import json, sys
+for line in open(sys.argv[1], "rb").read().decode("utf-8").splitlines():
+    print(json.loads(line)["msg"])' "$log"
+	assert_success
+	assert_output --partial "exited with status 3: bad"
+	assert_output --partial '"q" \'
+	assert_output --partial $'\ufffd'
+	run husk state "$id"
+	assert_failure
+}

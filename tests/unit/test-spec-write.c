@@ -27,6 +27,7 @@ static struct hk_state *sample_state(void)
     s->annotations.items[i].value = strdup(ann[i].value);
   }
   s->start_time = UINT64_MAX - 1;
+  s->init_fifo_fd = 7;
   s->cgroup_path = strdup("/sys/fs/cgroup/husk/c1");
   s->systemd_cgroup = true;
   s->rootless = true;
@@ -57,6 +58,7 @@ static void test_state_round_trip(void)
     CHECK(back->annotations.len == 2);
     CHECK_STR(back->annotations.items[1].value, "\"quoted\"/slash");
     CHECK(back->start_time == UINT64_MAX - 1);
+    CHECK(back->init_fifo_fd == 7);
     CHECK_STR(back->cgroup_path, "/sys/fs/cgroup/husk/c1");
     CHECK(back->systemd_cgroup && back->rootless && back->no_late_hooks);
     CHECK_STR(back->config_path, "/run/husk/c1/config.json");
@@ -138,6 +140,10 @@ static void test_state_errors(void)
   err = NULL;
   CHECK(hk_state_parse("{\"rootless\":1}", 14, "state.json", &s, &err) < 0);
   CHECK_STR(err ? err->msg : NULL, "state.json: rootless: expected a boolean");
+  hk_error_free(err);
+  err = NULL;
+  CHECK(hk_state_parse("{\"initFifoFd\":-1}", 17, "state.json", &s, &err) < 0);
+  CHECK_STR(err ? err->msg : NULL, "state.json: initFifoFd: out of range (0..2147483647)");
   hk_error_free(err);
 }
 

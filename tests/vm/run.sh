@@ -4,7 +4,8 @@
 #
 #   tests/vm/run.sh [BATS_FILE...]      (as root, from anywhere)
 #
-# Without files it runs tests/integration/cgroups*.bats and events_ps.bats.
+# Without files it runs tests/integration/cgroups*.bats, events_ps.bats and
+# lsm.bats (the guest kernel has AppArmor on; the CI hosts have no LSM).
 # tests/vm/guest.bats, which proves that the guest is pure cgroup v2 with
 # every controller enabled, always runs first.  The husk under test is $HUSK, else ./husk, else build/husk of
 # the tree this script is in (as tests/integration/helpers.bash does).
@@ -52,6 +53,10 @@
 #                    host's TSC, and its own calibration fails when the
 #                    host is busy
 #   HUSK_VM_APPEND   more kernel parameters
+#   HUSK_VM_LSM      apparmor (default: Debian's kernel enables it) or
+#                    selinux: boot with security=selinux and load the host's
+#                    Debian reference policy, permissive (needs the packages
+#                    selinux-policy-default and policycoreutils)
 #   HUSK_VM_EXEC     a bash command to run in the guest instead of bats,
 #                    for debugging (its output comes back like the TAP)
 #   HUSK_VM_KEEP=1   keep the job directory (TAP, console log) afterwards
@@ -93,7 +98,8 @@ files=()
 if [ $# -eq 0 ]; then
 	# Everything that touches cgroups: the resources, update, pause and
 	# device rules, ps and events.
-	for f in "$top"/tests/integration/cgroups*.bats "$top"/tests/integration/events_ps.bats; do
+	for f in "$top"/tests/integration/cgroups*.bats "$top"/tests/integration/events_ps.bats \
+		"$top"/tests/integration/lsm.bats; do
 		[ -e "$f" ] && files+=("$f")
 	done
 fi
@@ -316,6 +322,15 @@ fi
 # norandmaps: TCG reuses translated code only at the same virtual address,
 # so with ASLR every exec translates ld.so and libc again (5 times slower).
 cmdline="console=ttyS0 loglevel=4 panic=-1 reboot=t norandmaps $tsc"
+case "${HUSK_VM_LSM:-apparmor}" in
+apparmor) ;;
+selinux)
+	[ -e /etc/selinux/default/policy ] && command -v load_policy >/dev/null ||
+		skip "HUSK_VM_LSM=selinux needs the host packages selinux-policy-default and policycoreutils"
+	cmdline+=" security=selinux selinux=1"
+	;;
+*) die "HUSK_VM_LSM must be apparmor or selinux, not ${HUSK_VM_LSM}" ;;
+esac
 cmdline+=" husk_vm_init=$self/init husk_vm_job=$job ${HUSK_VM_APPEND:-}"
 args=(
 	-M microvm -accel "tcg,thread=${HUSK_VM_TCG_THREAD:-single}" -cpu max
