@@ -65,10 +65,9 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 one warmup >/dev/null
 for i in $(seq "$n"); do one "m$i"; done >"$work/runs"
-echo "husk micro-VM handler, $n runs ($(grep -q . "$work/runs" && echo ok)): accel $(
-	"$husk" --root "$root" --debug run --bundle "$work/bundle" accel 2>&1 >/dev/null |
-		sed -n 's/.*VM handler: \([A-Z]*\).*/\1/p'
-)"
+accel=$("$husk" --root "$root" --debug run --bundle "$work/bundle" accel 2>&1 >/dev/null |
+	sed -n 's/.*VM handler: //p')
+echo "husk micro-VM handler, $n runs: $accel"
 printf 'first output: %s ms (median), runs: %s\n' "$(cut -d' ' -f1 "$work/runs" | median)" "$(cut -d' ' -f1 "$work/runs" | tr '\n' ' ')"
 printf 'exit:         %s ms (median), runs: %s\n' "$(cut -d' ' -f2 "$work/runs" | median)" "$(cut -d' ' -f2 "$work/runs" | tr '\n' ' ')"
 printf 'QEMU peak RSS: %s MiB (median)\n' $(($(cut -d' ' -f3 "$work/runs" | median) / 1024))
