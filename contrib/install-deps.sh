@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
 	# build
 	build-essential autoconf automake pkg-config git
-	libseccomp-dev libcap-dev libyajl-dev libmnl-dev
+	libseccomp-dev libcap-dev libyajl-dev
 	# fuzzing and sanitizers
 	clang libclang-rt-14-dev
 	# tests and demo bundles

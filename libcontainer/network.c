@@ -1,20 +1,24 @@
-/* rtnetlink through libmnl: loopback up, linux.netDevices in and out of
- * the container's network namespace.  See network.h. */
+/* rtnetlink: loopback up, linux.netDevices in and out of the container's
+ * network namespace.  See network.h.  The few netlink helpers are our own
+ * rather than libmnl's: one shared library less for every husk process to
+ * load (create, run and exec load husk twice, see selfexe.h). */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libmnl/libmnl.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
+#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "network.h"
@@ -27,28 +31,38 @@
 /* ---- rtnetlink plumbing ---- */
 
 struct nl {
-  struct mnl_socket *sock;
+  int fd;
+  bool open;
   unsigned int portid, seq;
 };
 
+/* What a callback returns (there is no other answer: it reads on). */
+#define NL_OK 1
+typedef int (*nl_cb_t)(const struct nlmsghdr *nlh, void *data);
+
 static void nl_close(struct nl *n)
 {
-  if (n->sock)
-    mnl_socket_close(n->sock);
-  n->sock = NULL;
+  if (n->open)
+    close(n->fd);
+  n->open = false;
 }
 
 static int nl_open(struct nl *n, hk_error_t **err)
 {
-  n->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-  if (n->sock == NULL)
+  struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
+  socklen_t len = sizeof(sa);
+
+  n->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (n->fd < 0)
     return hk_error_make(err, errno, "open a netlink socket");
-  if (mnl_socket_bind(n->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+  n->open = true;
+  if (bind(n->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+      getsockname(n->fd, (struct sockaddr *)&sa, &len) < 0) {
     int e = errno;
     nl_close(n);
     return hk_error_make(err, e, "bind a netlink socket");
   }
-  n->portid = mnl_socket_get_portid(n->sock);
+  n->portid = sa.nl_pid;
   n->seq = (unsigned int)time(NULL);
   return 0;
 }
@@ -71,37 +85,104 @@ static int nl_open_in(struct nl *n, int nsfd, hk_error_t **err)
   return r;
 }
 
+/* The messages of one datagram: 1 to read on, 0 at the end (the ACK or
+ * NLMSG_DONE), -1 with errno for an error answer, or EINTR for a dump that
+ * changed while it was read. */
+static int nl_parse(const struct nl *n, char *buf, ssize_t len, unsigned int seq, nl_cb_t cb,
+                    void *data)
+{
+  int left = (int)len;
+
+  for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+    if (h->nlmsg_seq != seq || h->nlmsg_pid != n->portid)
+      continue; /* not an answer to this request */
+    if (h->nlmsg_flags & NLM_F_DUMP_INTR)
+      return errno = EINTR, -1;
+    if (h->nlmsg_type == NLMSG_ERROR) {
+      const struct nlmsgerr *e = NLMSG_DATA(h);
+      if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+        return errno = EBADMSG, -1;
+      return e->error ? (errno = -e->error, -1) : 0;
+    }
+    if (h->nlmsg_type == NLMSG_DONE)
+      return 0;
+    if (h->nlmsg_type >= NLMSG_MIN_TYPE && cb)
+      cb(h, data);
+  }
+  return 1;
+}
+
 /* Send one request; its answers (a reply, dump parts) go to cb; ends at the
  * ACK (asked for by every request but dumps) or NLMSG_DONE.  -1 with errno
  * on failure. */
-static int nl_talk(struct nl *n, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+static int nl_talk(struct nl *n, struct nlmsghdr *nlh, nl_cb_t cb, void *data)
 {
   /* Not zeroed: the kernel fills what it sends and only that is read, and
    * pages of the buffer never touched are never charged to the memory
    * cgroup (init brings lo up once it is in the container's). */
   _cleanup_free_ char *buf = hk_xrealloc(NULL, NL_BUF);
+  struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
   unsigned int seq = ++n->seq;
 
   nlh->nlmsg_seq = seq;
-  if (mnl_socket_sendto(n->sock, nlh, nlh->nlmsg_len) < 0)
+  if (sendto(n->fd, nlh, nlh->nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
     return -1;
   for (;;) {
-    ssize_t len = mnl_socket_recvfrom(n->sock, buf, NL_BUF);
+    struct iovec iov = {.iov_base = buf, .iov_len = NL_BUF};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    ssize_t len = recvmsg(n->fd, &msg, 0);
     int r;
+
+    if (len < 0 && errno == EINTR)
+      continue;
     if (len < 0)
       return -1;
-    r = mnl_cb_run(buf, len, seq, n->portid, cb, data);
-    if (r <= MNL_CB_STOP)
-      return r < 0 ? -1 : 0;
+    if (msg.msg_flags & MSG_TRUNC)
+      return errno = ENOSPC, -1;
+    r = nl_parse(n, buf, len, seq, cb, data);
+    if (r <= 0)
+      return r;
   }
 }
 
+/* Requests are built in a caller's buffer (512 bytes: plenty for ours). */
 static struct nlmsghdr *nl_request(char *buf, uint16_t type, uint16_t flags)
 {
-  struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+  struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+
+  memset(nlh, 0, NLMSG_HDRLEN);
+  nlh->nlmsg_len = NLMSG_HDRLEN;
   nlh->nlmsg_type = type;
   nlh->nlmsg_flags = NLM_F_REQUEST | flags | (flags == NLM_F_DUMP ? 0 : NLM_F_ACK);
   return nlh;
+}
+
+static void *nl_put_extra(struct nlmsghdr *nlh, size_t size)
+{
+  char *p = (char *)nlh + NLMSG_ALIGN(nlh->nlmsg_len);
+
+  memset(p, 0, NLMSG_ALIGN(size));
+  nlh->nlmsg_len = NLMSG_ALIGN(nlh->nlmsg_len) + NLMSG_ALIGN(size);
+  return p;
+}
+
+static void nl_put_attr(struct nlmsghdr *nlh, uint16_t type, size_t len, const void *payload)
+{
+  struct rtattr *rta = nl_put_extra(nlh, RTA_LENGTH(len));
+
+  rta->rta_type = type;
+  rta->rta_len = RTA_LENGTH(len);
+  memcpy(RTA_DATA(rta), payload, len);
+}
+
+static void nl_put_strz(struct nlmsghdr *nlh, uint16_t type, const char *s)
+{
+  nl_put_attr(nlh, type, strlen(s) + 1, s);
+}
+
+static void nl_put_u32(struct nlmsghdr *nlh, uint16_t type, uint32_t v)
+{
+  nl_put_attr(nlh, type, sizeof(v), &v);
 }
 
 struct link {
@@ -111,24 +192,24 @@ struct link {
 
 static int link_cb(const struct nlmsghdr *nlh, void *data)
 {
-  const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+  const struct ifinfomsg *ifm = NLMSG_DATA(nlh);
   struct link *l = data;
 
   if (nlh->nlmsg_type == RTM_NEWLINK) {
     l->index = ifm->ifi_index;
     l->flags = ifm->ifi_flags;
   }
-  return MNL_CB_OK;
+  return NL_OK;
 }
 
 static int get_link(struct nl *n, const char *name, struct link *l)
 {
-  char buf[512];
+  _Alignas(struct nlmsghdr) char buf[512];
   struct nlmsghdr *nlh = nl_request(buf, RTM_GETLINK, 0);
-  struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+  struct ifinfomsg *ifm = nl_put_extra(nlh, sizeof(*ifm));
 
   ifm->ifi_family = AF_UNSPEC;
-  mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+  nl_put_strz(nlh, IFLA_IFNAME, name);
   l->index = 0;
   if (nl_talk(n, nlh, link_cb, l) < 0)
     return -1;
@@ -143,9 +224,9 @@ static int get_link(struct nl *n, const char *name, struct link *l)
  * up/down (up >= 0).  With index 0, the device is found by name. */
 static int set_link(struct nl *n, int index, const char *name, int nsfd, int up)
 {
-  char buf[512];
+  _Alignas(struct nlmsghdr) char buf[512];
   struct nlmsghdr *nlh = nl_request(buf, RTM_NEWLINK, 0);
-  struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+  struct ifinfomsg *ifm = nl_put_extra(nlh, sizeof(*ifm));
 
   ifm->ifi_family = AF_UNSPEC;
   ifm->ifi_index = index;
@@ -154,9 +235,9 @@ static int set_link(struct nl *n, int index, const char *name, int nsfd, int up)
     ifm->ifi_flags = up ? IFF_UP : 0;
   }
   if (name)
-    mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+    nl_put_strz(nlh, IFLA_IFNAME, name);
   if (nsfd >= 0)
-    mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, nsfd);
+    nl_put_u32(nlh, IFLA_NET_NS_FD, nsfd);
   return nl_talk(n, nlh, NULL, NULL);
 }
 
@@ -178,59 +259,52 @@ static size_t addr_len(int family)
   return family == AF_INET ? 4 : 16;
 }
 
-static void copy_attr(const struct nlattr *a, int family, bool *has, unsigned char *dst)
+static void copy_attr(const struct rtattr *a, int family, bool *has, unsigned char *dst)
 {
-  if (a && mnl_attr_get_payload_len(a) == addr_len(family)) {
-    memcpy(dst, mnl_attr_get_payload(a), addr_len(family));
+  if (a && RTA_PAYLOAD(a) == addr_len(family)) {
+    memcpy(dst, RTA_DATA(a), addr_len(family));
     *has = true;
   }
-}
-
-static int addr_attr_cb(const struct nlattr *a, void *data)
-{
-  const struct nlattr **tb = data;
-  int type = mnl_attr_get_type(a);
-
-  if (mnl_attr_type_valid(a, IFA_MAX) > 0)
-    tb[type] = a;
-  return MNL_CB_OK;
 }
 
 /* Only permanent addresses of global scope move, as runc does: others are
  * made by the kernel, or only mean something where they were. */
 static int addr_cb(const struct nlmsghdr *nlh, void *data)
 {
-  const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-  const struct nlattr *tb[IFA_MAX + 1] = {0};
+  const struct ifaddrmsg *ifa = NLMSG_DATA(nlh);
+  const struct rtattr *tb[IFA_MAX + 1] = {0};
+  int left = (int)IFA_PAYLOAD(nlh);
   struct addr_list *l = data;
   unsigned int flags = ifa->ifa_flags;
   struct addr a = {.family = ifa->ifa_family, .prefixlen = ifa->ifa_prefixlen};
 
   if (nlh->nlmsg_type != RTM_NEWADDR || (int)ifa->ifa_index != l->index)
-    return MNL_CB_OK;
+    return NL_OK;
   if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
-    return MNL_CB_OK;
-  mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, tb);
-  if (tb[IFA_FLAGS])
-    flags = mnl_attr_get_u32(tb[IFA_FLAGS]);
+    return NL_OK;
+  for (const struct rtattr *rta = IFA_RTA(ifa); RTA_OK(rta, left); rta = RTA_NEXT(rta, left))
+    if ((rta->rta_type & NLA_TYPE_MASK) <= IFA_MAX)
+      tb[rta->rta_type & NLA_TYPE_MASK] = rta;
+  if (tb[IFA_FLAGS] && RTA_PAYLOAD(tb[IFA_FLAGS]) >= sizeof(uint32_t))
+    memcpy(&flags, RTA_DATA(tb[IFA_FLAGS]), sizeof(flags));
   if (!(flags & IFA_F_PERMANENT) || ifa->ifa_scope != RT_SCOPE_UNIVERSE)
-    return MNL_CB_OK;
+    return NL_OK;
   copy_attr(tb[IFA_LOCAL], a.family, &a.has_local, a.local);
   copy_attr(tb[IFA_ADDRESS], a.family, &a.has_address, a.address);
   copy_attr(tb[IFA_BROADCAST], a.family, &a.has_broadcast, a.broadcast);
   if (!a.has_local && !a.has_address)
-    return MNL_CB_OK;
+    return NL_OK;
   l->v = hk_xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
   l->v[l->n++] = a;
-  return MNL_CB_OK;
+  return NL_OK;
 }
 
 static int get_addrs(struct nl *n, int index, struct addr_list *l)
 {
   for (int tries = 0;; tries++) {
-    char buf[512];
+    _Alignas(struct nlmsghdr) char buf[512];
     struct nlmsghdr *nlh = nl_request(buf, RTM_GETADDR, NLM_F_DUMP);
-    struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+    struct ifaddrmsg *ifa = nl_put_extra(nlh, sizeof(*ifa));
 
     ifa->ifa_family = AF_UNSPEC;
     l->index = index;
@@ -244,9 +318,9 @@ static int get_addrs(struct nl *n, int index, struct addr_list *l)
 
 static int add_addr(struct nl *n, int index, const struct addr *a)
 {
-  char buf[512];
+  _Alignas(struct nlmsghdr) char buf[512];
   struct nlmsghdr *nlh = nl_request(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
-  struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+  struct ifaddrmsg *ifa = nl_put_extra(nlh, sizeof(*ifa));
   size_t len = addr_len(a->family);
 
   ifa->ifa_family = a->family;
@@ -254,11 +328,11 @@ static int add_addr(struct nl *n, int index, const struct addr *a)
   ifa->ifa_scope = RT_SCOPE_UNIVERSE;
   ifa->ifa_index = index;
   if (a->has_local)
-    mnl_attr_put(nlh, IFA_LOCAL, len, a->local);
+    nl_put_attr(nlh, IFA_LOCAL, len, a->local);
   if (a->has_address)
-    mnl_attr_put(nlh, IFA_ADDRESS, len, a->address);
+    nl_put_attr(nlh, IFA_ADDRESS, len, a->address);
   if (a->has_broadcast)
-    mnl_attr_put(nlh, IFA_BROADCAST, len, a->broadcast);
+    nl_put_attr(nlh, IFA_BROADCAST, len, a->broadcast);
   if (nl_talk(n, nlh, NULL, NULL) < 0 && errno != EEXIST)
     return -1;
   return 0;

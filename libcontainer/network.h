@@ -1,4 +1,4 @@
-/* Container networking through rtnetlink (libmnl): the loopback device of
+/* Container networking through rtnetlink: the loopback device of
  * a new network namespace, and linux.netDevices, host interfaces moved into
  * the container's network namespace and back.
  *

@@ -40,7 +40,7 @@ cat > "$work/config.h" <<'EOH'
 #define PACKAGE_VERSION "fuzz"
 EOH
 
-pkgs="yajl libseccomp libcap libmnl"
+pkgs="yajl libseccomp libcap"
 cflags="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
         -fno-sanitize-recover=undefined -I$work -I$top $(pkg-config --cflags $pkgs)"
 libs=$(pkg-config --libs $pkgs)

@@ -46,3 +46,10 @@ memory_cgroup_of() {
 	husk start "$id"
 	assert_equal "$(container_status "$id")" running
 }
+
+@test "footprint: husk loads no netlink library (rtnetlink is its own)" {
+	run readelf -d "$HUSK"
+	assert_success
+	assert_output --partial "Shared library: [libc.so"
+	refute_output --partial "libmnl"
+}
