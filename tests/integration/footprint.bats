@@ -53,3 +53,32 @@ memory_cgroup_of() {
 	assert_output --partial "Shared library: [libc.so"
 	refute_output --partial "libmnl"
 }
+
+@test "footprint: state's created time is UTC, RFC 3339 with nanoseconds" {
+	set_args sleep 100
+	id=$(cid utc)
+	before=$(date -u +%Y-%m-%dT%H:%M)
+	# A time zone far from UTC must change nothing (husk computes UTC itself).
+	TZ=Pacific/Kiritimati hrun create --bundle "$BUNDLE" "$id"
+	assert_success
+	after=$(date -u +%Y-%m-%dT%H:%M)
+	created=$(husk state "$id" | jq -r .created)
+	[[ $created =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z$ ]]
+	[[ $created == "$before"* || $created == "$after"* ]]
+	# The same second as date(1) gives for it, to the day, month and year.
+	run date -u -d "${created%.*}Z" +%Y-%m-%dT%H:%M:%S
+	assert_output "${created%.*}"
+}
+
+@test "footprint: create does not read the time zone file" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	set_args sleep 100
+	id=$(cid tz)
+	# Without -f: husk itself (re-executed in place), not the init it leaves.
+	strace -o "$BATS_TEST_TMPDIR/trace" -e trace=openat,open \
+		"$HUSK" --root "$HUSK_ROOT" create --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>&1 3>&-
+	[ "$(husk state "$id" | jq -r .status)" = created ]
+	grep -q 'config.json' "$BATS_TEST_TMPDIR/trace"
+	run grep -E 'localtime|zoneinfo' "$BATS_TEST_TMPDIR/trace"
+	assert_failure
+}
