@@ -91,9 +91,13 @@ static int nl_open_in(struct nl *n, int nsfd, hk_error_t **err)
 static int nl_parse(const struct nl *n, char *buf, ssize_t len, unsigned int seq, nl_cb_t cb,
                     void *data)
 {
-  int left = (int)len;
+  size_t next;
 
-  for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+  for (size_t off = 0; off + NLMSG_HDRLEN <= (size_t)len; off = next) {
+    struct nlmsghdr *h = (struct nlmsghdr *)(buf + off);
+    if (h->nlmsg_len < NLMSG_HDRLEN || h->nlmsg_len > (size_t)len - off)
+      return errno = EBADMSG, -1;
+    next = off + NLMSG_ALIGN(h->nlmsg_len);
     if (h->nlmsg_seq != seq || h->nlmsg_pid != n->portid)
       continue; /* not an answer to this request */
     if (h->nlmsg_flags & NLM_F_DUMP_INTR)
@@ -195,7 +199,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
   const struct ifinfomsg *ifm = NLMSG_DATA(nlh);
   struct link *l = data;
 
-  if (nlh->nlmsg_type == RTM_NEWLINK) {
+  if (nlh->nlmsg_type == RTM_NEWLINK && nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(*ifm))) {
     l->index = ifm->ifi_index;
     l->flags = ifm->ifi_flags;
   }
@@ -275,8 +279,13 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
   const struct rtattr *tb[IFA_MAX + 1] = {0};
   int left = (int)IFA_PAYLOAD(nlh);
   struct addr_list *l = data;
-  unsigned int flags = ifa->ifa_flags;
-  struct addr a = {.family = ifa->ifa_family, .prefixlen = ifa->ifa_prefixlen};
+  unsigned int flags;
+  struct addr a;
+
+  if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)))
+    return NL_OK;
+  flags = ifa->ifa_flags;
+  a = (struct addr){.family = ifa->ifa_family, .prefixlen = ifa->ifa_prefixlen};
 
   if (nlh->nlmsg_type != RTM_NEWADDR || (int)ifa->ifa_index != l->index)
     return NL_OK;
