@@ -28,6 +28,7 @@
 #include "log.h"
 #include "lsm.h"
 #include "namespaces.h"
+#include "prefault.h"
 #include "process.h"
 #include "scheduling.h"
 #include "seccomp.h"
@@ -253,6 +254,9 @@ static void __attribute__((noreturn)) exec_joiner(const struct exec_child *x)
   /* Inherited by G: until its execve no process of the container may
    * ptrace it or open its /proc/PID/fd (see init.c). */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* Husk's pages that we and G write from here on stay husk's (prefault.h). */
+  if (x->cg)
+    hk_prefault_own_pages();
   /* Into the container's cgroup while our paths are still the host's;
    * G inherits it. */
   if ((x->p->has_exec_cpu_affinity &&

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "lsm.h"
 #include "network.h"
+#include "prefault.h"
 #include "process.h"
 #include "rootfs.h"
 #include "scheduling.h"
@@ -305,6 +306,9 @@ void hk_init_main(const struct hk_init_args *a)
     if (getppid() != parent)
       _exit(1);
   }
+  /* Husk's pages that init writes from here on stay husk's (prefault.h). */
+  if (a->cgroup)
+    hk_prefault_own_pages();
   if (a->cgroup_self) {
     if (hk_cgroup_enter(a->cgroup, 0, a->cgroup_v2_done, &err) < 0)
       die_with(a->sync_fd, err);

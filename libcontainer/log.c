@@ -36,16 +36,32 @@ bool hk_log_is_json(void)
   return log_json;
 }
 
+/* UTC from the clock by arithmetic: glibc's gmtime_r() first loads the
+ * time zone (reads /etc/localtime), which UTC does not need.  Days to a
+ * civil date as in the proleptic Gregorian calendar (eras of 400 years). */
 void hk_time_rfc3339(char *buf, size_t size)
 {
   struct timespec ts;
-  struct tm tm;
-  char base[32];
+  long long days, secs, era, doe, yoe, doy, mp, y, m, d;
 
   clock_gettime(CLOCK_REALTIME, &ts);
-  gmtime_r(&ts.tv_sec, &tm);
-  strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(buf, size, "%s.%09ldZ", base, ts.tv_nsec);
+  days = ts.tv_sec / 86400;
+  secs = ts.tv_sec % 86400;
+  if (secs < 0) {
+    secs += 86400;
+    days--;
+  }
+  days += 719468; /* from 1970-01-01 to 0000-03-01 */
+  era = (days >= 0 ? days : days - 146096) / 146097;
+  doe = days - era * 146097;
+  yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y = yoe + era * 400 + (m <= 2);
+  snprintf(buf, size, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%09ldZ", y, m, d, secs / 3600,
+           secs / 60 % 60, secs % 60, ts.tv_nsec);
 }
 
 /* The length of the UTF-8 sequence at p (1 to 4), or 0 when it is not one

@@ -9,8 +9,10 @@
  * long as the processes that run from it, so it leaves nothing behind. */
 #include "config.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -59,6 +61,32 @@ static int copy_all(int dst, int src, off_t size)
   return 0;
 }
 
+/* How many leading bytes of the executable execve() needs: up to the end of
+ * the last segment the program headers describe.  What follows (section
+ * headers, symbols, debug information: two thirds of a husk built with -g)
+ * is never read by the kernel or the dynamic loader, so it need not be
+ * copied.  Anything unexpected in the headers: the whole file. */
+static off_t exec_size(int fd, off_t file_size)
+{
+  ElfW(Ehdr) eh;
+  ElfW(Phdr) ph[64];
+  ssize_t len;
+  off_t end;
+
+  if (pread(fd, &eh, sizeof eh, 0) != (ssize_t) sizeof eh || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+      eh.e_ident[EI_CLASS] != (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32) ||
+      eh.e_phentsize != sizeof ph[0] || eh.e_phnum == 0 || eh.e_phnum > HK_ARRAY_SIZE(ph))
+    return file_size;
+  len = (ssize_t) (eh.e_phnum * sizeof ph[0]);
+  if (pread(fd, ph, len, (off_t) eh.e_phoff) != len)
+    return file_size;
+  end = (off_t) eh.e_phoff + len;
+  for (unsigned i = 0; i < eh.e_phnum; i++)
+    if (ph[i].p_offset + ph[i].p_filesz > (ElfW(Off)) end)
+      end = (off_t) (ph[i].p_offset + ph[i].p_filesz);
+  return end > file_size ? file_size : end;
+}
+
 int hk_selfexe_ensure_sealed(char **argv, hk_error_t **err)
 {
   _cleanup_close_ int exe = -1, mfd = -1;
@@ -82,7 +110,7 @@ int hk_selfexe_ensure_sealed(char **argv, hk_error_t **err)
   mfd = make_memfd();
   if (mfd < 0)
     return hk_error_make(err, errno, "protect the husk binary: memfd_create");
-  if (copy_all(mfd, exe, st.st_size) < 0)
+  if (copy_all(mfd, exe, exec_size(exe, st.st_size)) < 0)
     return hk_error_make(err, errno, "protect the husk binary: copy it into a memfd");
   if (fcntl(mfd, F_ADD_SEALS, WANT_SEALS) < 0)
     return hk_error_make(err, errno, "protect the husk binary: seal the memfd");

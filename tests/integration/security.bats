@@ -50,6 +50,26 @@ husk_unchanged() {
 	wait "$bg" || true
 }
 
+@test "selfexe: the sealed copy holds the binary up to its last segment, byte for byte" {
+	set_args sleep 100
+	id=$(cid part)
+	hrun create --bundle "$BUNDLE" "$id"
+	assert_success
+	pid=$(husk state "$id" | jq .pid)
+	# The end of the furthest segment of the program headers: what execve
+	# reads.  Section headers and debug information after it are not copied.
+	local want=0 type off va pa filesz rest
+	while read -r type off va pa filesz rest; do
+		[[ $off == 0x* && $filesz == 0x* ]] || continue
+		((off + filesz > want)) && want=$((off + filesz))
+	done < <(readelf -lW "$HUSK")
+	[ "$want" -gt 0 ]
+	run stat -L -c %s "/proc/$pid/exe"
+	assert_output "$want"
+	[ "$want" -le "$(stat -c %s "$HUSK")" ]
+	cmp -n "$want" "/proc/$pid/exe" "$HUSK"
+}
+
 @test "selfexe: the re-exec marker is never trusted, nor passed on" {
 	# Set by hand, the marker does not make husk skip the copy: it refuses.
 	set_args sh -c 'env | grep -c _HUSK_ || true'
