@@ -64,9 +64,7 @@ void hk_time_rfc3339(char *buf, size_t size)
            secs / 60 % 60, secs % 60, ts.tv_nsec);
 }
 
-/* The length of the UTF-8 sequence at p (1 to 4), or 0 when it is not one
- * (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF). */
-static size_t utf8_len(const unsigned char *p)
+size_t hk_utf8_len(const unsigned char *p)
 {
   unsigned cp;
   size_t n;
@@ -104,7 +102,7 @@ size_t hk_json_escape(char *buf, size_t size, const char *s)
     return 0;
   while (*p) {
     char tmp[8];
-    size_t n = utf8_len(p), t = 0;
+    size_t n = hk_utf8_len(p), t = 0;
     if (n == 0) {
       t = (size_t)snprintf(tmp, sizeof(tmp), "\\ufffd");
       n = 1;

@@ -5,6 +5,7 @@
 #define HK_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum hk_log_level { HK_LOG_ERROR, HK_LOG_WARNING, HK_LOG_INFO, HK_LOG_DEBUG };
 
@@ -29,5 +30,9 @@ size_t hk_json_escape(char *buf, size_t size, const char *s);
 
 /* The current time as RFC 3339 with nanoseconds in UTC. */
 void hk_time_rfc3339(char *buf, size_t size);
+
+/* The length of the UTF-8 sequence at p (1 to 4), or 0 when it is not one
+ * (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF). */
+size_t hk_utf8_len(const unsigned char *p);
 
 #endif

@@ -215,3 +215,15 @@ int hk_write_pid_file(const char *path, pid_t pid, hk_error_t **err)
   }
   return 0;
 }
+
+bool hk_pump(int from, int to)
+{
+  char buf[16384];
+  ssize_t n = read(from, buf, sizeof(buf));
+
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return true;
+  if (n <= 0)
+    return false;
+  return to < 0 || hk_write_all(to, buf, n) == n;
+}

@@ -92,6 +92,10 @@ int hk_write_file(const char *path, const char *data, size_t len, hk_error_t **e
 int hk_write_pid_file(const char *path, pid_t pid, hk_error_t **err);
 
 ssize_t hk_write_all(int fd, const void *buf, size_t len);
+
+/* One read from `from` copied to `to` (dropped when to < 0): false at end
+ * of file or on an error, true otherwise (also when nothing was ready). */
+bool hk_pump(int from, int to);
 ssize_t hk_read_all(int fd, void *buf, size_t len);
 
 /* Remove a directory tree below dirfd/name without following symlinks. */

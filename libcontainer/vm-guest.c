@@ -500,17 +500,6 @@ static void start_container(struct guest *g)
   (void)pid; /* reaped with the orphans */
 }
 
-/* Copy what is readable from one fd to another; false at EOF or error. */
-static bool pump(int from, int to)
-{
-  char buf[16384];
-  ssize_t n = read(from, buf, sizeof(buf));
-  if (n < 0 && (errno == EINTR || errno == EAGAIN))
-    return true;
-  if (n <= 0)
-    return false;
-  return hk_write_all(to, buf, n) == n;
-}
 
 static void report(struct guest *g, int st)
 {
@@ -574,10 +563,10 @@ static __attribute__((noreturn)) void supervise(struct guest *g)
       fail(g, "poll: %s", strerror(errno));
     if (p[0].revents)
       on_control(g, &started);
-    if (tty_open && p[2].revents && !pump(g->pty, g->tty))
+    if (tty_open && p[2].revents && !hk_pump(g->pty, g->tty))
       tty_open = false;
     if (tty_open && p[3].revents)
-      pump(g->tty, g->pty);
+      hk_pump(g->tty, g->pty);
     if (p[1].revents) {
       struct signalfd_siginfo si;
       while (read(sfd, &si, sizeof(si)) > 0)
@@ -587,7 +576,7 @@ static __attribute__((noreturn)) void supervise(struct guest *g)
       if (pid != g->pid)
         continue;
       /* What the terminal still holds goes out first. */
-      while (tty_open && pump(g->pty, g->tty)) {
+      while (tty_open && hk_pump(g->pty, g->tty)) {
         struct pollfd q = {.fd = g->pty, .events = POLLIN};
         if (poll(&q, 1, 0) != 1)
           break;

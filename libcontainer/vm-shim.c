@@ -291,23 +291,12 @@ static void wait_for_start(struct shim *s)
   }
 }
 
-/* Copy what is readable; false at EOF or on an error. */
-static bool pump(int from, int to)
-{
-  char buf[16384];
-  ssize_t n = read(from, buf, sizeof(buf));
-  if (n < 0 && (errno == EINTR || errno == EAGAIN))
-    return true;
-  if (n <= 0)
-    return false;
-  return to < 0 || hk_write_all(to, buf, n) == n;
-}
 
 static void drain(int from, int to)
 {
   for (;;) {
     struct pollfd p = {.fd = from, .events = POLLIN};
-    if (from < 0 || poll(&p, 1, 0) != 1 || !pump(from, to))
+    if (from < 0 || poll(&p, 1, 0) != 1 || !hk_pump(from, to))
       return;
   }
 }
@@ -455,21 +444,21 @@ static __attribute__((noreturn)) void loop(struct shim *s, int sfd)
     }
     if (poll(p, n, wait) < 0 && errno != EINTR)
       shim_fail(s, "VM handler: poll: %s", strerror(errno));
-    if (i_out >= 0 && p[i_out].revents && !pump(s->sock[P_OUT], 1))
+    if (i_out >= 0 && p[i_out].revents && !hk_pump(s->sock[P_OUT], 1))
       close(s->sock[P_OUT]), s->sock[P_OUT] = -1;
-    if (i_err >= 0 && p[i_err].revents && !pump(s->sock[P_ERR], 2))
+    if (i_err >= 0 && p[i_err].revents && !hk_pump(s->sock[P_ERR], 2))
       close(s->sock[P_ERR]), s->sock[P_ERR] = -1;
-    if (i_in >= 0 && p[i_in].revents && !pump(0, s->sock[P_IN])) {
+    if (i_in >= 0 && p[i_in].revents && !hk_pump(0, s->sock[P_IN])) {
       /* EOF: the port's host side closes, which the guest reads as EOF. */
       s->stdin_open = false;
       close(s->sock[P_IN]);
       s->sock[P_IN] = -1;
     }
     if (i_tty >= 0 && p[i_tty].revents)
-      pump(s->sock[P_TTY], s->pty);
+      hk_pump(s->sock[P_TTY], s->pty);
     if (i_pty >= 0 && p[i_pty].revents & POLLIN) {
       send_winsize(s);
-      pump(s->pty, s->sock[P_TTY]);
+      hk_pump(s->pty, s->sock[P_TTY]);
     }
     if (p[i_ctl].revents)
       on_message(s);
