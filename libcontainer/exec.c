@@ -322,6 +322,9 @@ static int spawn(const struct hk_exec_opts *o, struct exec_child *x, pid_t *g, h
   close(sv[1]);
   if (c < 0) {
     close(sv[0]);
+    /* clone3 into a cgroup that delete just removed. */
+    if (x->cg_v2_done && (errno == ENOENT || errno == ENODEV))
+      return hk_error_make(err, errno, "cannot join the container's cgroup");
     return hk_error_make(err, errno, "fork");
   }
   r = hk_sync_expect(sv[0], HK_SYNC_INIT_PID, g, err);
