@@ -197,17 +197,19 @@ no_vm_processes() {
 }
 
 @test "vm: process.terminal works through the console socket" {
-	local id sock out
+	local id sock out recv
 	id=$(cid tty)
 	vm_bundle
 	sock=$BATS_TEST_TMPDIR/console.sock out=$BATS_TEST_TMPDIR/tty.out
 	"$BATS_FILE_TMPDIR/recvtty" "$sock" "$out" 3>&- &
+	recv=$!
 	retry 50 0.1 test -S "$sock"
 	set_args sh -c 'test -t 0 && test -t 1 && echo all-tty; tty; stty size'
 	update_config '.process.terminal = true | .process.consoleSize = {"height": 30, "width": 100}'
 	run husk run --console-socket "$sock" --bundle "$BUNDLE" "$id"
 	assert_success
-	wait
+	# Only recvtty: with BATS_TEST_TIMEOUT, bats' watchdog is a job too.
+	wait "$recv"
 	run cat "$out"
 	assert_output --partial all-tty
 	assert_output --partial /dev/pts/0
