@@ -129,7 +129,8 @@ static int open_log(struct husk_global *g)
     if (strcmp(g->log_format, "json") == 0)
       json = true;
     else if (strcmp(g->log_format, "text") != 0) {
-      fprintf(stderr, "husk: --log-format: unknown format \"%s\" (text or json)\n", g->log_format);
+      fprintf(stderr, "husk: --log-format: unknown format \"%s\" (text or json)\n",
+              g->log_format);
       return -1;
     }
   }
