@@ -231,22 +231,6 @@ static bool kernel_present(char **why)
   return false;
 }
 
-bool hk_vm_available(char **why)
-{
-  hk_error_t *e = NULL;
-  _cleanup_free_ char *q = hk_vm_find_qemu(&e);
-
-  *why = NULL;
-  if (q == NULL) {
-    *why = hk_xstrdup(e->msg + strlen("VM handler: "));
-    hk_error_free(e);
-    return false;
-  }
-  return kernel_present(why);
-}
-
-/* ---- the shim: a separate executable, husk-vm-shim (vm-shim.c) ---- */
-
 /* HUSK_VM_SHIM, else next to the husk that was run (the build tree; by
  * argv[0], as /proc/self/exe is the sealed copy, selfexe.h), else the
  * installed one. */
@@ -273,6 +257,30 @@ static char *find_shim(void)
   return hk_xstrdup(HK_VM_SHIM_INSTALLED);
 }
 
+bool hk_vm_available(char **why)
+{
+  hk_error_t *e = NULL;
+  _cleanup_free_ char *q = hk_vm_find_qemu(&e);
+
+  *why = NULL;
+  if (q == NULL) {
+    *why = hk_xstrdup(e->msg + strlen("VM handler: "));
+    hk_error_free(e);
+    return false;
+  }
+  {
+    _cleanup_free_ char *shim = find_shim();
+    if (access(shim, X_OK) < 0) {
+      *why =
+          hk_xasprintf("husk-vm-shim not found at %s (reinstall husk or set HUSK_VM_SHIM)", shim);
+      return false;
+    }
+  }
+  return kernel_present(why);
+}
+
+/* ---- the shim: a separate executable, husk-vm-shim (vm-shim.c) ---- */
+
 pid_t hk_vm_spawn(const struct hk_vm_launch *v, hk_error_t **err)
 {
   _cleanup_free_ char *shim = find_shim();
@@ -282,7 +290,10 @@ pid_t hk_vm_spawn(const struct hk_vm_launch *v, hk_error_t **err)
   pid_t pid;
 
   if (access(shim, X_OK) < 0)
-    return hk_error_make(err, errno, "VM handler: %s (reinstall husk or set HUSK_VM_SHIM)", shim);
+    return hk_error_make(err, errno,
+                         "VM handler: husk-vm-shim not found at %s (reinstall husk or set "
+                         "HUSK_VM_SHIM)",
+                         shim);
   if (pipe2(rep, O_CLOEXEC) < 0)
     return hk_error_make(err, errno, "VM handler: pipe");
   fflush(NULL);
