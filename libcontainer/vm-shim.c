@@ -291,7 +291,6 @@ static void wait_for_start(struct shim *s)
   }
 }
 
-
 static void drain(int from, int to)
 {
   for (;;) {
@@ -527,67 +526,55 @@ static __attribute__((noreturn)) void shim_main(struct shim *s)
   loop(s, sfd);
 }
 
-pid_t hk_vm_spawn(const struct hk_vm_launch *v, hk_error_t **err)
+/* husk-vm-shim ID BUNDLE ROOTFS CONFIG STATE_FD REPORT_FD CONSOLE_FD
+ * CONSOLE_SOCKET LOG_FD,JSON,DEBUG (-1 for none), as hk_vm_spawn (vm.c) execs it: everything from
+ * here on is reported on REPORT_FD ("OK", or the message of what failed). */
+int hk_vm_shim_main(int argc, char **argv)
 {
+  struct hk_spec *spec = NULL;
+  struct hk_vm_launch v = {0};
   struct hk_vm_host h = {0};
-  struct shim s = {.v = v, .h = &h, .console = -1, .pty = -1, .report = -1};
-  int rep[2];
-  char buf[4096];
-  size_t got = 0;
-  pid_t pid;
+  struct shim s = {.v = &v, .h = &h, .console = -1, .pty = -1, .report = -1};
+  hk_error_t *err = NULL;
+  int console_fd, log_fd = -1, json = 0, debug = 0;
 
-  if (hk_vm_host_prepare(&h, v->spec, v->bundle, v->rootfs, err) < 0)
+  if (argc != 10 || sscanf(argv[9], "%d,%d,%d", &log_fd, &json, &debug) != 3) {
+    fprintf(stderr, "husk-vm-shim: run by husk for a VM container, not by hand\n");
+    return 2;
+  }
+  v.id = argv[1];
+  v.bundle = argv[2];
+  v.rootfs = argv[3];
+  v.config_path = argv[4];
+  v.dirfd = atoi(argv[5]);
+  s.report = atoi(argv[6]);
+  console_fd = atoi(argv[7]);
+  v.console_socket = *argv[8] ? argv[8] : NULL;
+  hk_log_init(log_fd, json, debug);
+  /* Our own descriptors must not reach QEMU or the container. */
+  fcntl(v.dirfd, F_SETFD, FD_CLOEXEC);
+  fcntl(s.report, F_SETFD, FD_CLOEXEC);
+  if (console_fd >= 0)
+    fcntl(console_fd, F_SETFD, FD_CLOEXEC);
+  if (log_fd >= 0)
+    fcntl(log_fd, F_SETFD, FD_CLOEXEC);
+  if (hk_spec_load(v.config_path, &spec, &err) < 0)
     goto fail;
-  if (v->spec->process.terminal) {
-    s.console =
-        v->console_fd >= 0 ? dup(v->console_fd) : hk_console_socket_connect(v->console_socket, err);
+  v.spec = spec;
+  if (hk_vm_host_prepare(&h, spec, v.bundle, v.rootfs, &err) < 0)
+    goto fail;
+  if (spec->process.terminal) {
+    s.console = console_fd >= 0 ? console_fd : hk_console_socket_connect(v.console_socket, &err);
     if (s.console < 0)
       goto fail;
   }
-  if (mkfifoat(v->dirfd, HK_EXEC_FIFO, 0600) < 0) {
-    hk_error_make(err, errno, "VM handler: create exec fifo");
+  if (mkfifoat(v.dirfd, HK_EXEC_FIFO, 0600) < 0) {
+    hk_error_make(&err, errno, "VM handler: create exec fifo");
     goto fail;
   }
-  if (pipe2(rep, O_CLOEXEC) < 0) {
-    hk_error_make(err, errno, "VM handler: pipe");
-    goto fail;
-  }
-  fflush(NULL);
-  pid = fork();
-  if (pid == 0) {
-    close(rep[0]);
-    s.report = rep[1];
-    shim_main(&s);
-  }
-  close(rep[1]);
-  if (s.console >= 0)
-    close(s.console);
-  if (pid < 0) {
-    close(rep[0]);
-    hk_error_make(err, errno, "VM handler: fork");
-    goto fail;
-  }
-  for (ssize_t n; got < sizeof(buf) - 1 && (n = read(rep[0], buf + got, sizeof(buf) - 1 - got));) {
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      break;
-    got += n;
-  }
-  close(rep[0]);
-  buf[got] = '\0';
-  hk_vm_host_clear(&h);
-  if (strcmp(buf, "OK") == 0)
-    return pid;
-  kill(pid, SIGKILL);
-  waitpid(pid, NULL, 0);
-  hk_vm_cleanup(v->dirfd);
-  hk_error_plain(err, EIO, "%s", got ? buf : "VM handler: the shim died");
-  return -1;
+  shim_main(&s);
 
 fail:
-  if (s.console >= 0)
-    close(s.console);
-  hk_vm_host_clear(&h);
-  return -1;
+  hk_write_all(s.report, err->msg, strlen(err->msg));
+  return 255;
 }

@@ -73,8 +73,11 @@ bool hk_vm_is(int dirfd);
 /* pause/resume through QMP stop/cont. */
 int hk_vm_freeze(int dirfd, const char *id, bool pause, hk_error_t **err);
 
-/* PID 1 of the guest (the initramfs's /husk-vm-init). */
+/* The separate executable husk-vm-shim (src/vm-shim.c), which keeps the
+ * cold VM code out of husk: PID 1 of the guest (the initramfs's
+ * /husk-vm-init, a link to it), and the shim that hk_vm_spawn execs. */
 int hk_vm_guest_main(void);
+int hk_vm_shim_main(int argc, char **argv);
 
 /* The control channel's messages (see the top of this file). */
 int hk_vm_msg_send(int fd, const char *word, const void *data, size_t len);
@@ -84,7 +87,10 @@ int hk_vm_msg_recv(int fd, char word[16], char **data, size_t *len);
 /* A descriptor sent with SCM_RIGHTS, or -1. */
 int hk_vm_recv_fd(int sock);
 
-/* Internals shared by vm.c and vm-shim.c. */
+/* Internals shared by vm.c, vm-host.c and vm-shim.c. */
+char *hk_vm_find_exe(const char *name);
+const char *hk_vm_env_or(const char *name, const char *def);
+char *hk_vm_find_qemu(hk_error_t **err);
 struct hk_vm_host {
   char *qemu, *virtiofsd; /* virtiofsd NULL: 9p */
   char *kernel, *initrd;

@@ -189,11 +189,8 @@ int main(int argc, char **argv)
   int c;
 
   {
-    /* /husk-vm-init is PID 1 of a VM guest; husk-vm makes every container
-     * a VM (libcontainer/vm.h). */
+    /* husk-vm makes every container a VM (libcontainer/vm.h). */
     const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
-    if (strcmp(name, "husk-vm-init") == 0 && getpid() == 1)
-      return hk_vm_guest_main();
     if (strcmp(name, "husk-vm") == 0)
       hk_vm_set_mode(1);
     else if (strcmp(name, "husk-vm-guest") == 0)

@@ -1,0 +1,92 @@
+#!/usr/bin/env bats
+# husk-vm-shim (src/vm-shim.c): the micro-VM handler's shim and guest init,
+# a separate program so that their code stays out of the husk binary that
+# every ordinary container runs (binary size, issue 9).  The VM itself is
+# tested in vm.bats; these tests boot nothing.
+
+load helpers
+
+SHIM=$(dirname "$HUSK")/husk-vm-shim
+
+@test "vm-shim: husk holds no shim or guest code; husk-vm-shim does" {
+	[ -x "$SHIM" ]
+	command -v nm >/dev/null || skip "nm (binutils) is not installed"
+	# Symbols are there unless the binary was stripped.
+	nm "$HUSK" | grep -q ' T hk_vm_spawn$' || skip "$HUSK is stripped"
+	run nm "$HUSK"
+	refute_output --partial hk_vm_guest_main
+	refute_output --partial hk_vm_shim_main
+	refute_output --partial hk_vm_qemu_argv
+	run nm "$SHIM"
+	assert_output --partial ' T hk_vm_guest_main'
+	assert_output --partial ' T hk_vm_shim_main'
+	assert_output --partial ' T hk_vm_qemu_argv'
+}
+
+@test "vm-shim: run by hand it says what it is for and fails" {
+	run "$SHIM"
+	assert_failure 2
+	assert_output "husk-vm-shim: run by husk for a VM container, not by hand"
+	run "$SHIM" a b c d 3 4 -1 "" "x,y"
+	assert_failure 2
+	assert_output --partial "not by hand"
+}
+
+@test "vm-shim: a missing husk-vm-shim is a clear error naming it, and leaves nothing" {
+	local id
+	id=$(cid missing)
+	update_config '.annotations["run.oci.handler"] = "vm"'
+	HUSK_VM_SHIM=/nonexistent/husk-vm-shim hrun run --bundle "$BUNDLE" "$id"
+	assert_failure
+	assert_output --partial "VM handler: husk-vm-shim not found at /nonexistent/husk-vm-shim (reinstall husk or set HUSK_VM_SHIM)"
+	[ -z "$(ls -A "$HUSK_ROOT")" ]
+
+	HUSK_VM_SHIM=/nonexistent/husk-vm-shim hrun create --bundle "$BUNDLE" "$id"
+	assert_failure
+	assert_output --partial "husk-vm-shim not found at /nonexistent/husk-vm-shim"
+	[ -z "$(ls -A "$HUSK_ROOT")" ]
+
+	# features and --version say so, when nothing else is missing first.
+	run husk --version
+	if [[ "$output" == *"vm handler: available"* ]]; then
+		run env HUSK_VM_SHIM=/nonexistent/husk-vm-shim "$HUSK" features
+		assert_success
+		[ "$(echo "$output" | jq -r '.annotations["run.husk.vm"]')" = \
+			"unavailable: husk-vm-shim not found at /nonexistent/husk-vm-shim (reinstall husk or set HUSK_VM_SHIM)" ]
+		run env HUSK_VM_SHIM=/nonexistent/husk-vm-shim "$HUSK" --version
+		assert_output --partial "vm handler: unavailable: husk-vm-shim not found at /nonexistent/husk-vm-shim"
+	fi
+}
+
+@test "vm-shim: husk finds the shim next to itself through a symlink (husk-vm) and by PATH" {
+	local id
+	id=$(cid found)
+	update_config '.annotations["run.oci.handler"] = "vm"'
+	# A shim that only reports, standing in for the real one: proves which
+	# program husk executes without booting a VM.
+	mkdir "$BATS_TEST_TMPDIR/fake"
+	cat >"$BATS_TEST_TMPDIR/fake/husk-vm-shim" <<'SH'
+#!/bin/sh
+printf 'fake shim ran' >&"$6"
+exit 1
+SH
+	chmod +x "$BATS_TEST_TMPDIR/fake/husk-vm-shim"
+	cp "$HUSK" "$BATS_TEST_TMPDIR/fake/husk"
+	run timeout 60 "$BATS_TEST_TMPDIR/fake/husk" --root "$HUSK_ROOT" run --bundle "$BUNDLE" "$id" 3>&-
+	assert_failure
+	assert_output --partial "fake shim ran"
+	[ -z "$(ls -A "$HUSK_ROOT")" ]
+	run env PATH="$BATS_TEST_TMPDIR/fake:$PATH" timeout 60 husk --root "$HUSK_ROOT" run --bundle "$BUNDLE" "$id" 3>&-
+	assert_failure
+	assert_output --partial "fake shim ran"
+	[ -z "$(ls -A "$HUSK_ROOT")" ]
+	# Through a symlink named husk-vm (every container a VM, no annotation):
+	# the shim next to the link's target.
+	update_config 'del(.annotations["run.oci.handler"])'
+	mkdir "$BATS_TEST_TMPDIR/link"
+	ln -s "$BATS_TEST_TMPDIR/fake/husk" "$BATS_TEST_TMPDIR/link/husk-vm"
+	run timeout 60 "$BATS_TEST_TMPDIR/link/husk-vm" --root "$HUSK_ROOT" run --bundle "$BUNDLE" "$id" 3>&-
+	assert_failure
+	assert_output --partial "fake shim ran"
+	[ -z "$(ls -A "$HUSK_ROOT")" ]
+}
