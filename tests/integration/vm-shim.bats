@@ -23,6 +23,22 @@ SHIM=$(dirname "$HUSK")/husk-vm-shim
 	assert_output --partial ' T hk_vm_qemu_argv'
 }
 
+@test "vm-shim: husk-vm-shim, the guest's PID 1, is static (but in a sanitizer build)" {
+	[ -x "$SHIM" ]
+	if nm "$SHIM" 2>/dev/null | grep -q __asan_init; then
+		# The sanitizer runtimes cannot be linked statically.
+		run readelf -d "$SHIM"
+		assert_output --partial "Shared library: [libc.so"
+		return
+	fi
+	# No program interpreter and no shared library: the guest needs none.
+	run readelf -l "$SHIM"
+	assert_success
+	refute_output --partial INTERP
+	run readelf -d "$SHIM"
+	refute_output --partial "Shared library"
+}
+
 @test "vm-shim: run by hand it says what it is for and fails" {
 	run "$SHIM"
 	assert_failure 2
