@@ -290,8 +290,9 @@ int hk_vm_host_prepare(struct hk_vm_host *h, const struct hk_spec *spec, const c
   h->qemu = hk_vm_find_qemu(err);
   if (h->qemu == NULL || prepare_guest(h, err) < 0)
     return -1;
-  /* virtiofsd takes its options comma-separated: such a path goes over 9p. */
-  if (strcmp(vfs, "none") != 0 && strchr(rootfs, ',') == NULL)
+  /* virtiofsd takes its options comma-separated and decodes backslash
+   * escapes in them (`\057` is a `/`): such a path goes over 9p. */
+  if (strcmp(vfs, "none") != 0 && strpbrk(rootfs, ",\\") == NULL)
     h->virtiofsd = hk_vm_find_exe(vfs);
   if (h->virtiofsd == NULL)
     hk_debug("VM handler: sharing the rootfs over 9p (no virtiofsd at %s)", vfs);

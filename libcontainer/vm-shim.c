@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -311,7 +312,13 @@ static __attribute__((noreturn)) void finish(struct shim *s, bool killed, int co
   kill_vm(s);
   if (!killed)
     _exit(code);
-  /* Die as the process died, so that a waiting parent sees the signal. */
+  /* Die as the process died, so that a waiting parent sees the signal;
+   * but never dump core or stop here for what happened in the guest. */
+  if (code == SIGSTOP || code == SIGTSTP || code == SIGTTIN || code == SIGTTOU ||
+      code == SIGCONT || code == SIGCHLD || code == SIGURG || code == SIGWINCH || code <= 0 ||
+      code >= NSIG)
+    _exit(128 + code);
+  setrlimit(RLIMIT_CORE, &(struct rlimit){0, 0});
   signal(code, SIG_DFL);
   sigemptyset(&set);
   sigaddset(&set, code);
@@ -448,10 +455,10 @@ static __attribute__((noreturn)) void loop(struct shim *s, int sfd)
     if (i_err >= 0 && p[i_err].revents && !hk_pump(s->sock[P_ERR], 2))
       close(s->sock[P_ERR]), s->sock[P_ERR] = -1;
     if (i_in >= 0 && p[i_in].revents && !hk_pump(0, s->sock[P_IN])) {
-      /* EOF: the port's host side closes, which the guest reads as EOF. */
+      /* EOF: shut our side for writing, which the guest reads as EOF once
+       * QEMU has taken what is queued (a close would make QEMU drop it). */
       s->stdin_open = false;
-      close(s->sock[P_IN]);
-      s->sock[P_IN] = -1;
+      shutdown(s->sock[P_IN], SHUT_WR);
     }
     if (i_tty >= 0 && p[i_tty].revents)
       hk_pump(s->sock[P_TTY], s->pty);

@@ -90,13 +90,14 @@ no_vm_processes() {
 	id=$(cid zero)
 	# No annotation: the name husk-vm is what selects the handler.
 	ln -s "$HUSK" "$BATS_TEST_TMPDIR/husk-vm"
-	# stdin reaches the process, and its end too.
-	set_args sh -c 'uname -r; cat'
-	run bash -c "echo piped | timeout 120 \"$BATS_TEST_TMPDIR/husk-vm\" --root \"$HUSK_ROOT\" run --bundle \"$BUNDLE\" $id 3>&-"
+	# stdin reaches the process, all of it (4 MiB, more than the sockets
+	# and QEMU queue), and its end too.
+	set_args sh -c 'uname -r; wc -c'
+	run bash -c "head -c 4194304 /dev/zero | timeout 120 \"$BATS_TEST_TMPDIR/husk-vm\" --root \"$HUSK_ROOT\" run --bundle \"$BUNDLE\" $id 3>&-"
 	assert_success
 	refute_line "$(uname -r)"
 	assert_line --index 0 --regexp '^[0-9]+\.[0-9]+\.[0-9]+-'
-	assert_line --index 1 piped
+	assert_line --index 1 --regexp '^ *4194304$'
 
 	id2=$(cid killed)
 	vm_bundle
@@ -109,6 +110,17 @@ no_vm_processes() {
 	[ "$status" -eq 137 ]
 	assert_line before
 	refute_line after
+	assert_output --partial "rootfs over 9p"
+
+	# virtiofsd decodes backslash escapes in its options (`\057` is `/`):
+	# a rootfs whose name has one goes over 9p, shared as it is named.
+	mv "$BUNDLE/rootfs" "$BUNDLE/r\\057x"
+	update_config '.root.path = "r\\057x"'
+	set_args sh -c 'echo bs-root'
+	update_config '.linux.namespaces |= map(select(.type != "pid"))'
+	run husk --debug run --bundle "$BUNDLE" "$(cid bs)"
+	assert_success
+	assert_line bs-root
 	assert_output --partial "rootfs over 9p"
 	no_vm_processes
 }
