@@ -10,12 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "mounts.h"
 #include "utils.h"
 #include "vm.h"
 
@@ -258,7 +260,17 @@ static int collect_binds(struct hk_vm_host *h, const struct hk_spec *spec, const
         return hk_error_plain(err, E2BIG,
                               "mounts[%zu]: VM handler: at most %d bind-mounted directories", i,
                               MAX_BIND_DIRS);
+      struct hk_mount_opts o = {0};
+      hk_error_t *ignored = NULL;
+
       h->bind_dirs = hk_xrealloc(h->bind_dirs, (h->n_dirs + 1) * sizeof(char *));
+      h->bind_dirs_ro = hk_xrealloc(h->bind_dirs_ro, (h->n_dirs + 1) * sizeof(bool));
+      /* A read-only volume stays read-only against the guest's kernel too,
+       * not only in the guest's mount (bad options fail in the guest). */
+      h->bind_dirs_ro[h->n_dirs] =
+          hk_mount_parse_options(m, &o, &ignored) == 0 && (o.flags & MS_RDONLY);
+      hk_mount_opts_clear(&o);
+      hk_error_free(ignored);
       h->bind_dirs[h->n_dirs++] = steal_pointer(&real);
     } else if (S_ISREG(st.st_mode)) {
       if (st.st_size > MAX_BIND_FILE)
@@ -319,6 +331,7 @@ void hk_vm_host_clear(struct hk_vm_host *h)
   for (size_t i = 0; i < h->n_files; i++)
     free(h->bind_files[i]);
   free(h->bind_dirs);
+  free(h->bind_dirs_ro);
   free(h->bind_files);
   *h = (struct hk_vm_host){0};
 }
@@ -424,7 +437,8 @@ char **hk_vm_qemu_argv(const struct hk_vm_host *h, const char *rootfs, const int
   }
   for (size_t i = 0; i < h->n_dirs; i++) {
     _cleanup_free_ char *p = qemu_escape(h->bind_dirs[i]);
-    add2(&a, "-fsdev", hk_xasprintf("local,id=b%zu,path=%s,security_model=passthrough", i, p));
+    add2(&a, "-fsdev", hk_xasprintf("local,id=b%zu,path=%s,security_model=passthrough%s", i, p,
+                                    h->bind_dirs_ro[i] ? ",readonly=on" : ""));
     add2(&a, "-device", hk_xasprintf("virtio-9p-device,fsdev=b%zu,mount_tag=b%zu", i, i));
   }
   add2(&a, "-device", hk_xstrdup("virtio-serial-device,max_ports=8"));

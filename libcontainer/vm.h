@@ -99,6 +99,7 @@ struct hk_vm_host {
   /* Bind mounts' sources, which the guest must see at the same paths:
    * directories are shared over 9p (tags b0, b1...), files copied. */
   char **bind_dirs, **bind_files;
+  bool *bind_dirs_ro; /* shared read-only: the mount asks for `ro` */
   size_t n_dirs, n_files;
   int mem_mib, cpus;
 };

@@ -135,6 +135,12 @@ no_vm_processes() {
 	# be reached, so the guest makes one at that path.
 	update_config --arg p "$BATS_TEST_TMPDIR/netns-of-the-engine" \
 		'.linux.namespaces |= map(if .type == "network" then .path = $p else . end)'
+	# A read-only volume is shared read-only (against the guest's kernel
+	# too, not only in its mount); a writable one is not.
+	mkdir "$BATS_TEST_TMPDIR/ro-vol" "$BATS_TEST_TMPDIR/rw-vol"
+	update_config --arg r "$BATS_TEST_TMPDIR/ro-vol" --arg w "$BATS_TEST_TMPDIR/rw-vol" \
+		'.mounts += [{"destination": "/ro", "type": "bind", "source": $r, "options": ["rbind", "ro"]},
+			{"destination": "/rw", "type": "bind", "source": $w, "options": ["rbind", "rw"]}]'
 	hrun create --bundle "$BUNDLE" "$id"
 	assert_success
 	[ "$(container_status "$id")" = created ]
@@ -142,6 +148,10 @@ no_vm_processes() {
 	kill -0 "$pid"
 	qemu=$(qemu_of "$id")
 	kill -0 "$qemu"
+	run bash -c "tr '\\0' '\\n' </proc/$qemu/cmdline | grep -- '-vol,'"
+	assert_line --regexp "path=$BATS_TEST_TMPDIR/ro-vol,.*readonly=on"
+	assert_line --regexp "path=$BATS_TEST_TMPDIR/rw-vol,"
+	refute_line --regexp "rw-vol,.*readonly"
 	# Nothing runs before start.
 	! grep -q started "$BATS_TEST_TMPDIR"/hrun.*
 	run husk start "$id"
