@@ -583,5 +583,8 @@ int hk_vm_shim_main(int argc, char **argv)
 
 fail:
   hk_write_all(s.report, err->msg, strlen(err->msg));
+  hk_error_free(err);
+  hk_vm_host_clear(&h);
+  hk_spec_free(spec);
   return 255;
 }
