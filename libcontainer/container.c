@@ -32,6 +32,7 @@
 #include "namespaces.h"
 #include "process.h"
 #include "seccomp.h"
+#include "selfexe.h"
 #include "network.h"
 #include "overlay.h"
 #include "scheduling.h"
@@ -645,6 +646,17 @@ static int create_vm(struct launch *l, const struct hk_create_opts *o, hk_error_
   return 0;
 }
 
+/* Whether init may exec through the stub (selfexe.h).  In a PID namespace
+ * of its own, nothing else of the container runs before it execs. */
+static const char *stub_unfit(const struct launch *l, int ns)
+{
+  const struct hk_linux *lx = &l->spec->linux_;
+  if (!(ns & CLONE_NEWUSER) && !(l->plan.new_flags & CLONE_NEWPID))
+    return "a PID namespace shared with other processes, without a user namespace";
+  return hk_selfexe_stub_unfit(&l->spec->process, NULL, lx->has_seccomp ? &lx->seccomp : NULL,
+                               ns & CLONE_NEWUSER);
+}
+
 static int create(const struct hk_create_opts *o, struct launch *l, hk_error_t **err)
 {
   bool vm;
@@ -658,6 +670,8 @@ static int create(const struct hk_create_opts *o, struct launch *l, hk_error_t *
   if (vm)
     return create_vm(l, o, err);
   ns = l->plan.new_flags | l->plan.join_flags;
+  if (hk_selfexe_protect(stub_unfit(l, ns), err) < 0)
+    return -1;
   if (hk_overlay_plan_build(&l->overlay, l->spec, l->bundle, l->rootfs, o->overlay, o->layers,
                             o->id, l->plan.new_flags & CLONE_NEWNS, ns & CLONE_NEWUSER, err) < 0)
     return -1;

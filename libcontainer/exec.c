@@ -32,6 +32,7 @@
 #include "process.h"
 #include "scheduling.h"
 #include "seccomp.h"
+#include "selfexe.h"
 #include "state.h"
 #include "sync.h"
 #include "terminal.h"
@@ -238,7 +239,8 @@ static void __attribute__((noreturn)) exec_process(const struct exec_child *x)
   sigprocmask(SIG_SETMASK, &none, NULL);
   if (x->seccomp && p->no_new_privileges && hk_seccomp_apply(x->seccomp, x->sync_fd, &err) < 0)
     goto fail;
-  execve(exe, p->args.v, p->env.v ? p->env.v : (char *[]){NULL});
+  hk_selfexe_execve('s', x->sync_fd, NULL, 3 + x->preserve_fds, exe, p->args.v,
+                    p->env.v ? p->env.v : (char *[]){NULL});
   hk_error_make(&err, errno, "exec `%s`", exe);
 fail:
   hk_sync_send_error(x->sync_fd, err);
@@ -402,6 +404,22 @@ static int run_process(const struct hk_exec_opts *o, struct exec_child *x, int r
   return r;
 }
 
+/* The stub (selfexe.h) for the new process, unless the container's own
+ * process (`owner`, when the new one is not built from it) or the new one
+ * rules it out.  May re-execute husk, so before anything is started. */
+static int protect(const struct hk_process *p, const struct hk_process *owner,
+                   const struct hk_spec *spec, int ns_flags, hk_error_t **err)
+{
+  const struct hk_seccomp *sc = spec->has_linux && spec->linux_.has_seccomp
+                                    ? &spec->linux_.seccomp
+                                    : NULL;
+  bool userns = ns_flags & CLONE_NEWUSER;
+  if (!userns && !(ns_flags & CLONE_NEWPID))
+    return hk_selfexe_protect("a PID namespace shared with other processes, without a user "
+                              "namespace", err);
+  return hk_selfexe_protect(hk_selfexe_stub_unfit(p, owner, sc, userns), err);
+}
+
 int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **err)
 {
   _cleanup_container_ struct hk_container *c = NULL;
@@ -445,7 +463,15 @@ int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **er
     hk_spec_free(spec);
     return hk_error_wrap(err, "%s", c->state->config_path);
   }
-  r = build_process(o, spec, &p, err);
+  x.ns_flags = container_ns_flags(c->state->pid);
+  /* A process read from stdin could not be read again after a re-exec. */
+  r = o->process_file && strcmp(o->process_file, "-") == 0
+          ? hk_selfexe_protect("the process comes from stdin", err)
+          : 0;
+  if (r == 0)
+    r = build_process(o, spec, &p, err);
+  if (r == 0)
+    r = protect(p, o->process_file ? &spec->process : NULL, spec, x.ns_flags, err);
   if (r == 0)
     r = hk_sched_check(p, NULL, o->process_file ? o->process_file : "exec", err);
   if (r == 0 && hk_lsm_check(p, NULL, err) < 0)
@@ -461,7 +487,6 @@ int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **er
     x.pidfd = pidfd;
     x.console_fd = console;
     x.procfd = procfd;
-    x.ns_flags = container_ns_flags(c->state->pid);
     x.seccomp = filter;
     bundle = hk_xstrdup(c->state->bundle);
     hk_hooks_state_view(&x.view, spec, o->id, bundle, c->state->pid, "running");

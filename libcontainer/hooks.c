@@ -14,6 +14,7 @@
 #include "fault.h"
 #include "hooks.h"
 #include "log.h"
+#include "selfexe.h"
 #include "utils.h"
 
 #define HOOK_OUTPUT_MAX 2048
@@ -21,8 +22,10 @@
 /* A hook dies with whoever runs it: when husk (or init) is killed, no hook
  * keeps working for a container that will never exist. */
 static void __attribute__((noreturn)) hook_child(const struct hk_hook *h, int in, int out,
-                                                 pid_t parent)
+                                                 pid_t parent, bool in_container)
 {
+  char *const *argv = h->args.v ? h->args.v : (char *[]){(char *)h->path, NULL};
+  char *const *envp = h->env.v ? h->env.v : (char *[]){NULL};
   sigset_t none;
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
     _exit(127);
@@ -30,8 +33,11 @@ static void __attribute__((noreturn)) hook_child(const struct hk_hook *h, int in
     _exit(127);
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
-  execve(h->path, h->args.v ? h->args.v : (char *[]){(char *)h->path, NULL},
-         h->env.v ? h->env.v : (char *[]){NULL});
+  /* A hook in the container execs as the container's process does. */
+  if (in_container)
+    hk_selfexe_execve('-', -1, NULL, 3, h->path, argv, envp);
+  else
+    execve(h->path, argv, envp);
   _exit(127);
 }
 
@@ -124,7 +130,7 @@ static int run_one(const struct hk_hook *h, const char *name, size_t i, const ch
   parent = getpid();
   pid = fork();
   if (pid == 0)
-    hook_child(h, inp[0], outp[1], parent);
+    hook_child(h, inp[0], outp[1], parent, strcmp(name, "startContainer") == 0);
   close(inp[0]);
   close(outp[1]);
   if (pid < 0) {

@@ -24,6 +24,7 @@
 #include "process.h"
 #include "rootfs.h"
 #include "scheduling.h"
+#include "selfexe.h"
 #include "sync.h"
 #include "terminal.h"
 #include "utils.h"
@@ -385,8 +386,12 @@ void hk_init_main(const struct hk_init_args *a)
     hk_log(HK_LOG_ERROR, "%s", err->msg);
     _exit(1);
   }
-  execve(exe, a->spec->process.args.v, a->spec->process.env.v ? a->spec->process.env.v
-                                                                : (char *[]){NULL});
+  {
+    /* What hk_log would say if execve failed, ready for the stub. */
+    _cleanup_free_ char *line = hk_log_line(HK_LOG_ERROR, "exec `%s`: %%E", exe);
+    hk_selfexe_execve('l', hk_log_fd(), line, 3 + a->preserve_fds, exe, a->spec->process.args.v,
+                      a->spec->process.env.v ? a->spec->process.env.v : (char *[]){NULL});
+  }
   hk_log(HK_LOG_ERROR, "exec `%s`: %s", exe, strerror(errno));
   _exit(127);
 }

@@ -136,9 +136,30 @@ static const char *level_name(enum hk_log_level level)
   return names[level];
 }
 
+/* One line as the log wants it: JSON, the --log file's text, or stderr's. */
+static int render(char *line, size_t size, enum hk_log_level level, const char *msg)
+{
+  char now[48];
+  int n;
+
+  hk_time_rfc3339(now, sizeof(now));
+  if (log_json) {
+    char esc[4096 + 16];
+    hk_json_escape(esc, sizeof(esc), msg);
+    n = snprintf(line, size, "{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s\"}\n",
+                 level_name(level), esc, now);
+  } else if (log_fd >= 0) {
+    n = snprintf(line, size, "%s %s: %s\n", now, level_name(level), msg);
+  } else {
+    n = snprintf(line, size, "husk: %s%s%s\n", level == HK_LOG_ERROR ? "" : level_name(level),
+                 level == HK_LOG_ERROR ? "" : ": ", msg);
+  }
+  return n > (int)size - 1 ? (int)size - 1 : n;
+}
+
 void hk_log(enum hk_log_level level, const char *fmt, ...)
 {
-  char msg[4096], line[8192], now[48];
+  char msg[4096], line[8192];
   va_list ap;
   int n;
 
@@ -147,19 +168,18 @@ void hk_log(enum hk_log_level level, const char *fmt, ...)
   va_start(ap, fmt);
   vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
-  hk_time_rfc3339(now, sizeof(now));
-  if (log_json) {
-    char esc[sizeof(msg) + 16];
-    hk_json_escape(esc, sizeof(esc), msg);
-    n = snprintf(line, sizeof(line), "{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s\"}\n",
-                 level_name(level), esc, now);
-  } else if (log_fd >= 0) {
-    n = snprintf(line, sizeof(line), "%s %s: %s\n", now, level_name(level), msg);
-  } else {
-    n = snprintf(line, sizeof(line), "husk: %s%s%s\n", level == HK_LOG_ERROR ? "" : level_name(level),
-                 level == HK_LOG_ERROR ? "" : ": ", msg);
-  }
-  if (n > (int)sizeof(line) - 1)
-    n = sizeof(line) - 1;
+  n = render(line, sizeof(line), level, msg);
   hk_write_all(hk_log_fd(), line, n);
+}
+
+char *hk_log_line(enum hk_log_level level, const char *fmt, ...)
+{
+  char msg[4096], line[8192];
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  render(line, sizeof(line), level, msg);
+  return hk_xstrdup(line);
 }

@@ -15,6 +15,8 @@ bool hk_log_debug_enabled(void);
 int hk_log_fd(void);
 bool hk_log_is_json(void);
 void hk_log(enum hk_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The line hk_log would write, not written (malloc'd). */
+char *hk_log_line(enum hk_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define hk_debug(...)                                                                              \
   do {                                                                                             \

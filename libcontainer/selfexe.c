@@ -1,4 +1,5 @@
-/* Re-executing husk from a sealed memfd copy of itself; see selfexe.h.
+/* Protecting the husk binary: the exec stub, or re-executing husk from a
+ * sealed memfd copy of itself; see selfexe.h.
  *
  * Why a memfd and not a read-only bind mount of the binary (runc 1.1's
  * "bindfd") or an overlayfs (runc 1.2): those need a mount and a detach on
@@ -13,15 +14,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "selfexe.h"
+#include "sync.h"
 #include "utils.h"
 
 #ifndef MFD_EXEC
@@ -32,17 +37,34 @@
 
 extern char **environ;
 
+static char **saved_argv;
+static int stub_fd = -1;
+
+#ifdef HAVE_EXEC_STUB
+/* exec-stub.c, built by the Makefile into bytes. */
+static const unsigned char exec_stub[] = {
+#include "libcontainer/exec-stub.inc"
+};
+/* The message type the stub writes is hard-coded there. */
+_Static_assert(HK_SYNC_EXEC_ERRNO == 12, "exec-stub.c: SYNC_EXEC_ERRNO");
+#endif
+
+void hk_selfexe_save_argv(char **argv)
+{
+  saved_argv = argv;
+}
+
 static bool is_sealed(int fd)
 {
   int seals = fcntl(fd, F_GET_SEALS);
   return seals >= 0 && (seals & WANT_SEALS) == WANT_SEALS;
 }
 
-static int make_memfd(void)
+static int make_memfd(const char *name)
 {
-  int fd = memfd_create("husk", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+  int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
   if (fd < 0 && errno == EINVAL) /* a kernel before 6.3 */
-    fd = memfd_create("husk", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
   return fd;
 }
 
@@ -87,27 +109,16 @@ static off_t exec_size(int fd, off_t file_size)
   return end > file_size ? file_size : end;
 }
 
-int hk_selfexe_ensure_sealed(char **argv, hk_error_t **err)
+static int reexec(int exe, hk_error_t **err)
 {
-  _cleanup_close_ int exe = -1, mfd = -1;
-  const char *mark = getenv(HK_SELFEXE_ENV);
+  _cleanup_close_ int mfd = -1;
   struct stat st;
 
-  exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-  if (exe < 0)
-    return hk_error_make(err, errno, "protect the husk binary: open /proc/self/exe");
-  if (is_sealed(exe)) {
-    unsetenv(HK_SELFEXE_ENV);
-    return 0;
-  }
-  if (mark)
-    return hk_error_plain(err, EINVAL,
-                          "protect the husk binary: re-executed from a sealed copy, but "
-                          "/proc/self/exe is not sealed (is %s set in the environment?)",
-                          HK_SELFEXE_ENV);
+  if (saved_argv == NULL)
+    return hk_error_plain(err, EINVAL, "protect the husk binary: no command line to re-execute");
   if (fstat(exe, &st) < 0)
     return hk_error_make(err, errno, "protect the husk binary: stat /proc/self/exe");
-  mfd = make_memfd();
+  mfd = make_memfd("husk");
   if (mfd < 0)
     return hk_error_make(err, errno, "protect the husk binary: memfd_create");
   if (copy_all(mfd, exe, exec_size(exe, st.st_size)) < 0)
@@ -116,8 +127,160 @@ int hk_selfexe_ensure_sealed(char **argv, hk_error_t **err)
     return hk_error_make(err, errno, "protect the husk binary: seal the memfd");
   if (setenv(HK_SELFEXE_ENV, "1", 1) < 0)
     return hk_error_make(err, errno, "protect the husk binary: setenv");
-  syscall(SYS_execveat, mfd, "", argv, environ, AT_EMPTY_PATH);
+  syscall(SYS_execveat, mfd, "", saved_argv, environ, AT_EMPTY_PATH);
   hk_error_make(err, errno, "protect the husk binary: execute the sealed copy");
   unsetenv(HK_SELFEXE_ENV);
   return -1;
+}
+
+#ifdef HAVE_EXEC_STUB
+static int load_stub(hk_error_t **err)
+{
+  _cleanup_close_ int fd = make_memfd("husk-stub");
+
+  if (fd < 0)
+    return hk_error_make(err, errno, "protect the husk binary: memfd_create");
+  if (hk_write_all(fd, exec_stub, sizeof exec_stub) < 0)
+    return hk_error_make(err, errno, "protect the husk binary: write the exec stub");
+  if (fcntl(fd, F_ADD_SEALS, WANT_SEALS) < 0)
+    return hk_error_make(err, errno, "protect the husk binary: seal the exec stub");
+  stub_fd = steal_fd(&fd);
+  return 0;
+}
+#endif
+
+int hk_selfexe_protect(const char *unfit, hk_error_t **err)
+{
+  _cleanup_close_ int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+
+  if (exe < 0)
+    return hk_error_make(err, errno, "protect the husk binary: open /proc/self/exe");
+  if (is_sealed(exe)) {
+    unsetenv(HK_SELFEXE_ENV);
+    return 0;
+  }
+  if (getenv(HK_SELFEXE_ENV))
+    return hk_error_plain(err, EINVAL,
+                          "protect the husk binary: re-executed from a sealed copy, but "
+                          "/proc/self/exe is not sealed (is %s set in the environment?)",
+                          HK_SELFEXE_ENV);
+#ifdef HAVE_EXEC_STUB
+  if (unfit == NULL)
+    return stub_fd >= 0 ? 0 : load_stub(err);
+#else
+  if (unfit == NULL)
+    unfit = "no exec stub for this architecture";
+#endif
+  hk_debug("re-executing from a sealed copy of husk: %s", unfit);
+  return reexec(exe, err);
+}
+
+static bool is_cap(const char *name, const char *cap)
+{
+  return strcasecmp(name, cap) == 0;
+}
+
+static bool strv_has_cap(const struct hk_strv *sv, const char *cap)
+{
+  for (size_t i = 0; i < sv->len; i++)
+    if (is_cap(sv->v[i], cap))
+      return true;
+  return false;
+}
+
+/* Without a capabilities object the process keeps husk's own: all. */
+static bool may_ptrace(const struct hk_process *p)
+{
+  const struct hk_capabilities *c = &p->capabilities;
+  return !p->has_capabilities || strv_has_cap(&c->bounding, "CAP_SYS_PTRACE") ||
+         strv_has_cap(&c->permitted, "CAP_SYS_PTRACE") ||
+         strv_has_cap(&c->inheritable, "CAP_SYS_PTRACE") ||
+         strv_has_cap(&c->ambient, "CAP_SYS_PTRACE");
+}
+
+static bool permitted_beyond_ambient(const struct hk_process *p)
+{
+  const struct hk_capabilities *c = &p->capabilities;
+  if (!p->has_capabilities)
+    return true;
+  for (size_t i = 0; i < c->permitted.len; i++)
+    if (!strv_has_cap(&c->ambient, c->permitted.v[i]))
+      return true;
+  return false;
+}
+
+static bool strv_has(const struct hk_strv *sv, const char *s)
+{
+  for (size_t i = 0; i < sv->len; i++)
+    if (strcmp(sv->v[i], s) == 0)
+      return true;
+  return false;
+}
+
+static bool action_allows(const char *a)
+{
+  return a && (strcmp(a, "SCMP_ACT_ALLOW") == 0 || strcmp(a, "SCMP_ACT_LOG") == 0);
+}
+
+/* Whether the profile lets `name` through whatever its arguments: named
+ * only by rules that allow it without conditions, or not named at all and
+ * allowed by default. */
+static bool seccomp_allows(const struct hk_seccomp *s, const char *name)
+{
+  bool named = false;
+  for (size_t i = 0; i < s->syscalls_len; i++) {
+    const struct hk_seccomp_syscall *r = &s->syscalls[i];
+    if (!strv_has(&r->names, name))
+      continue;
+    if (!action_allows(r->action) || r->args_len > 0)
+      return false;
+    named = true;
+  }
+  return named || action_allows(s->default_action);
+}
+
+const char *hk_selfexe_stub_unfit(const struct hk_process *p, const struct hk_process *owner,
+                                  const struct hk_seccomp *seccomp, bool userns)
+{
+  if (p->selinux_label && p->selinux_label[0])
+    return "the process has an SELinux label";
+  if (p->apparmor_profile && p->apparmor_profile[0])
+    return "the process has an AppArmor profile";
+  if (!userns && (may_ptrace(p) || (owner && may_ptrace(owner))))
+    return "CAP_SYS_PTRACE without a user namespace";
+  if (p->user.uid != 0 && permitted_beyond_ambient(p))
+    return "a user other than root with permitted capabilities beyond its ambient ones";
+  if (seccomp && !(seccomp_allows(seccomp, "execveat") && seccomp_allows(seccomp, "fcntl")))
+    return "the seccomp profile may refuse execveat or fcntl";
+  return NULL;
+}
+
+void hk_selfexe_execve(char report, int report_fd, const char *line, int min_fd, const char *path,
+                       char *const argv[], char *const envp[])
+{
+  size_t n = 0;
+  char how[16] = "-", **sv;
+  int copy = -1, e;
+
+  if (stub_fd < 0) {
+    execve(path, argv, envp);
+    return;
+  }
+  while (argv[n])
+    n++;
+  sv = malloc((n + 4) * sizeof(*sv));
+  if (sv == NULL)
+    return;
+  if (report != '-' && (copy = fcntl(report_fd, F_DUPFD, min_fd)) >= 0)
+    snprintf(how, sizeof(how), "%c%d", report, copy);
+  sv[0] = how;
+  sv[1] = (char *)(line ? line : "");
+  sv[2] = (char *)path;
+  memcpy(sv + 3, argv, (n + 1) * sizeof(*sv));
+  syscall(SYS_execveat, stub_fd, "", sv, envp, AT_EMPTY_PATH);
+  e = errno;
+  if (copy >= 0)
+    close(copy);
+  free(sv);
+  errno = e;
 }

@@ -3,23 +3,63 @@
  * A process that husk puts in a container starts as a copy of husk, and a
  * container process that reaches /proc/PID/exe of such a process (or makes
  * husk run again inside the container through a "#!/proc/self/exe" script)
- * could reopen the host's husk binary for writing and replace it.  So the
- * commands that spawn or join a container first re-execute husk from a
- * sealed memfd copy of itself: /proc/PID/exe then names an anonymous,
- * write-sealed file that belongs to no file system of the host. */
+ * could reopen the host's husk binary for writing and replace it.  Two
+ * defences, chosen per container or exec:
+ *
+ *  - the exec stub (exec-stub.c), the usual one: every execve() made inside
+ *    the container (the process's own, a startContainer hook's) goes
+ *    through a tiny static program run from a sealed memfd, so that what
+ *    /proc/self/exe names when the container's code starts is that sealed
+ *    stub.  Until then the copy of husk is not dumpable, so no process of
+ *    the container can open its /proc/PID/exe;
+ *  - the sealed copy: husk re-executes itself from a sealed memfd copy of
+ *    its binary before it spawns anything, so /proc/PID/exe names that copy
+ *    all along.  It costs a second dynamic load (0.6 ms), and is used only
+ *    where the stub's extra execve() could change the outcome or the
+ *    undumpable window is not enough; hk_selfexe_stub_unfit() says when. */
 #ifndef HK_SELFEXE_H
 #define HK_SELFEXE_H
 
+#include <stdbool.h>
+
 #include "error.h"
+#include "oci-specs/spec.h"
 
 /* Set in the environment of the re-executed husk, removed again at once;
  * only a guard against re-executing in a loop. */
 #define HK_SELFEXE_ENV "_HUSK_SEALED_EXE"
 
-/* When /proc/self/exe is already a sealed copy, return 0 (and drop
- * HK_SELFEXE_ENV from the environment).  Otherwise copy the binary into a
- * sealed memfd and execute it with the same argv and environment: on
- * success this does not return. */
-int hk_selfexe_ensure_sealed(char **argv, hk_error_t **err);
+/* The command line to re-execute with (main's argv). */
+void hk_selfexe_save_argv(char **argv);
+
+/* NULL when the exec stub gives `p` exactly what a plain execve() would,
+ * with the same protection; else why not (a static string):
+ *  - an SELinux label or AppArmor profile: the kernel applies it at the
+ *    next execve, which would be the stub's;
+ *  - CAP_SYS_PTRACE (in `p`, or `owner`, the container's own process when
+ *    `p` is exec'd into it) without a user namespace: such a process may
+ *    open /proc/PID/exe even of a process that is not dumpable;
+ *  - a user other than root whose permitted set exceeds its ambient set:
+ *    the stub would lose what a file capability of the program could
+ *    regain under noNewPrivileges;
+ *  - a seccomp profile that may refuse the stub's execveat or fcntl. */
+const char *hk_selfexe_stub_unfit(const struct hk_process *p, const struct hk_process *owner,
+                                  const struct hk_seccomp *seccomp, bool userns);
+
+/* Before a command spawns a process in a container: when /proc/self/exe
+ * is already a sealed copy, nothing.  Else, when `unfit` is NULL, load the
+ * exec stub into a sealed memfd for hk_selfexe_execve; else re-execute
+ * husk from a sealed copy of itself with the saved argv (on success this
+ * does not return). */
+int hk_selfexe_protect(const char *unfit, hk_error_t **err);
+
+/* execve(path, argv, envp), through the stub when hk_selfexe_protect
+ * loaded it.  If the program cannot be executed, the stub reports it as
+ * `report` says ('-': nothing, 's': a sync EXEC_ERRNO message on
+ * report_fd, 'l': `line` written to report_fd with its last "%E" replaced
+ * by the error) and exits 127; report_fd is passed as a copy numbered
+ * min_fd or above.  Returns only when execve() itself fails (errno). */
+void hk_selfexe_execve(char report, int report_fd, const char *line, int min_fd, const char *path,
+                       char *const argv[], char *const envp[]);
 
 #endif

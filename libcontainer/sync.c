@@ -22,6 +22,7 @@ const char *hk_sync_msg_name(enum hk_sync_msg msg)
       [HK_SYNC_STATE_SAVED] = "STATE_SAVED",
       [HK_SYNC_ERROR] = "ERROR",
       [HK_SYNC_SECCOMP_FD] = "SECCOMP_FD",
+      [HK_SYNC_EXEC_ERRNO] = "EXEC_ERRNO",
   };
   if ((unsigned)msg < HK_ARRAY_SIZE(names) && names[msg])
     return names[msg];
@@ -184,6 +185,10 @@ static int expect(int fd, enum hk_sync_msg expected, int *value, int *passfd, hk
   if (h.type == HK_SYNC_ERROR) {
     buf[n] = '\0';
     return hk_error_make(err, 0, "%s", buf + sizeof(h));
+  }
+  if (h.type == HK_SYNC_EXEC_ERRNO) {
+    buf[n] = '\0';
+    return hk_error_make(err, h.code ? h.code : EIO, "exec `%s`", buf + sizeof(h));
   }
   if (h.type != (uint32_t)expected)
     return hk_error_plain(err, EPROTO, "sync: expected %s, got %s", hk_sync_msg_name(expected),

@@ -50,6 +50,9 @@
  * INIT_PID (always, the process is in the container's PID namespace), then
  * SECCOMP_FD when the filter notifies, then the socket closes on execve.
  *
+ * When the process execs through the stub (selfexe.h), the stub holds the
+ * socket until its own execve and sends EXEC_ERRNO if that fails.
+ *
  * Either side may send ERROR instead (payload: the message; `code`: errno),
  * after which the other side gives up.  A closed socket without READY means
  * init died. */
@@ -74,6 +77,9 @@ enum hk_sync_msg {
   HK_SYNC_STATE_SAVED,
   HK_SYNC_ERROR,
   HK_SYNC_SECCOMP_FD,
+  /* From the exec stub (exec-stub.c, whose copy of the number must agree):
+   * execve() failed; `code` is errno, the payload the path. */
+  HK_SYNC_EXEC_ERRNO,
 };
 
 struct hk_sync_hdr {

@@ -55,13 +55,6 @@ static const char usage_head[] =
     "\n"
     "Commands:\n";
 
-/* The commands that spawn or join a container first re-execute husk from a
- * sealed copy of itself (libcontainer/selfexe.h, CVE-2019-5736). */
-static bool needs_sealed_exe(const char *cmd)
-{
-  return strcmp(cmd, "create") == 0 || strcmp(cmd, "run") == 0 || strcmp(cmd, "exec") == 0;
-}
-
 static void print_usage(FILE *f)
 {
   fputs(usage_head, f);
@@ -261,9 +254,9 @@ int main(int argc, char **argv)
   }
   for (size_t i = 0; i < HK_ARRAY_SIZE(commands); i++) {
     if (strcmp(argv[optind], commands[i].name) == 0) {
-      hk_error_t *err = NULL;
-      if (needs_sealed_exe(commands[i].name) && hk_selfexe_ensure_sealed(orig_argv, &err) < 0)
-        return husk_fail(err);
+      /* create, run and exec protect husk's binary before they spawn
+       * anything, and may re-execute husk (libcontainer/selfexe.h). */
+      hk_selfexe_save_argv(orig_argv);
       optind++;
       /* Each command parses argv[optind-1 ..] with its own getopt run. */
       argv += optind - 1;

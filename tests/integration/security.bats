@@ -7,6 +7,8 @@
 
 load helpers
 
+bats_require_minimum_version 1.5.0
+
 setup_file() {
 	cc -O2 -Wall -o "$BATS_FILE_TMPDIR/no-openat2" "$BATS_TEST_DIRNAME/no-openat2.c"
 	cc -O2 -Wall -o "$BATS_FILE_TMPDIR/path-swap" "$BATS_TEST_DIRNAME/path-swap.c"
@@ -27,35 +29,211 @@ husk_unchanged() {
 # ---------------------------------------------------------------------------
 # The runtime's binary
 
-@test "selfexe: create, run and exec run from a sealed memfd, not from the binary" {
+# The stub's own execve, and the program's after it, as strace saw them:
+# "PID execveat ..." and "PID execve ..." lines of $1.
+stub_execs() {
+	grep -E '^[0-9]+ +execve(at)?\(' "$1"
+}
+
+@test "selfexe: the program is started by the sealed exec stub, never by husk's binary" {
+	command -v strace >/dev/null || skip "needs strace (apt-get install strace)"
 	set_args sleep 100
-	id=$(cid mem)
+	id=$(cid stub)
 	hrun create --bundle "$BUNDLE" "$id"
 	assert_success
 	pid=$(husk state "$id" | jq .pid)
-	# The init waiting for `start` is still husk: its executable is the copy.
+	# The init waiting for `start` is husk itself: no copy was made.
 	run readlink "/proc/$pid/exe"
-	assert_output "/memfd:husk (deleted)"
-	run grep -c "^$(readlink -f "$HUSK")\$" <(awk '{ print $6 }' "/proc/$pid/maps")
-	assert_output "0"
-	# A foreground run stays on the copy too.
-	id2=$(cid mem2)
-	"$HUSK" --root "$HUSK_ROOT" run --bundle "$BUNDLE" "$id2" </dev/null >/dev/null 2>&1 3>&- &
-	local bg=$!
-	wait_for_status "$id2" running
-	run readlink "/proc/$bg/exe"
-	assert_output "/memfd:husk (deleted)"
-	husk kill "$id2" KILL
-	# this job only: with BATS_TEST_TIMEOUT bats has a watchdog job too
-	wait "$bg" || true
+	assert_output "$(readlink -f "$HUSK")"
+	husk delete --force "$id"
+	# Its last step: execveat of a sealed memfd (the stub), which execs
+	# the program; the error line it would write is husk's own.
+	set_args /bin/true
+	run strace -f -qq -e trace=execve,execveat -o "$BATS_TEST_TMPDIR/trace" \
+		"$HUSK" --root "$HUSK_ROOT" run --bundle "$BUNDLE" "$(cid stub2)" 3>&-
+	assert_success
+	run stub_execs "$BATS_TEST_TMPDIR/trace"
+	assert_line --index 1 --regexp '^([0-9]+) +execveat\([0-9]+, "", \["l[0-9]+", "husk: exec `/bin/true`: %E\\n", "/bin/true", "/bin/true"\].*AT_EMPTY_PATH\) = 0$'
+	local init=${lines[1]%% *}
+	assert_line --index 2 --regexp "^$init +execve\(\"/bin/true\", \[\"/bin/true\"\].* = 0\$"
+	[ "${#lines[@]}" -eq 3 ]
+	# exec: the same, reporting through the sync socket.
+	set_args sleep 100
+	id=$(cid stub3)
+	hrun run -d --bundle "$BUNDLE" "$id"
+	assert_success
+	run strace -f -qq -e trace=execve,execveat -o "$BATS_TEST_TMPDIR/trace2" \
+		"$HUSK" --root "$HUSK_ROOT" exec "$id" /bin/true 3>&-
+	assert_success
+	run stub_execs "$BATS_TEST_TMPDIR/trace2"
+	assert_line --index 1 --regexp '^[0-9]+ +execveat\([0-9]+, "", \["s[0-9]+", "", "/bin/true", "/bin/true"\].*AT_EMPTY_PATH\) = 0$'
+	assert_line --index 2 --regexp '^[0-9]+ +execve\("/bin/true", \["/bin/true"\].* = 0$'
+}
+
+@test "selfexe: a \"#!/proc/self/exe\" program gets the stub, which runs nothing" {
+	use_husk_copy
+	update_config '.root.readonly = false'
+	printf '#!/proc/self/exe --version\n' >"$BUNDLE/rootfs/evil"
+	chmod 755 "$BUNDLE/rootfs/evil"
+	# husk would print its version; the stub, run as an interpreter, exits.
+	set_args /evil
+	run -127 husk run --bundle "$BUNDLE" "$(cid evil)"
+	assert_output ""
+	set_args sleep 100
+	id=$(cid evil2)
+	hrun run -d --bundle "$BUNDLE" "$id"
+	assert_success
+	run -127 husk exec "$id" /evil
+	assert_output ""
+	husk_unchanged
+}
+
+@test "selfexe: an execve that fails in the stub is reported as husk reports it" {
+	update_config '.root.readonly = false'
+	printf 'garbage\0\1\2' >"$BUNDLE/rootfs/bad"
+	chmod 755 "$BUNDLE/rootfs/bad"
+	set_args /bad
+	run -127 husk run --bundle "$BUNDLE" "$(cid bad)"
+	assert_output "husk: exec \`/bad\`: Exec format error"
+	run -127 husk --log "$BATS_TEST_TMPDIR/log.json" --log-format json run --bundle "$BUNDLE" "$(cid bad2)"
+	run jq -r '.level + " " + .msg' "$BATS_TEST_TMPDIR/log.json"
+	assert_output "error exec \`/bad\`: Exec format error"
+	set_args sleep 100
+	id=$(cid bad3)
+	hrun run -d --bundle "$BUNDLE" "$id"
+	assert_success
+	run husk exec "$id" /bad
+	assert_failure 1
+	assert_output "husk: exec in container \"$id\": exec \`/bad\`: Exec format error"
+	# The stub's copy of the report descriptor never reaches the program.
+	run husk exec "$id" sh -c 'ls /proc/self/fd'
+	assert_success
+	assert_output "$(printf '0\n1\n2\n3')"
+}
+
+# sealed_reason ARGS...: `husk --debug create` ARGS; $output: why husk
+# re-executed from a sealed copy ("" when the stub was used), and the init's
+# executable.
+sealed_reason() {
+	local id log=$BATS_TEST_TMPDIR/debug.log
+	id=$(cid "r$RANDOM")
+	: >"$log"
+	hrun --debug --log "$log" create --bundle "$BUNDLE" "$@" "$id"
+	[ "$status" -eq 0 ] || fail "create failed: $output"
+	output="$(sed -n 's/.*re-executing from a sealed copy of husk: //p' "$log")|$(readlink "/proc/$(husk state "$id" | jq .pid)/exe")"
+	husk delete --force "$id"
+}
+
+@test "selfexe: husk re-executes from a sealed copy exactly where the stub does not fit" {
+	local bin
+	bin=$(readlink -f "$HUSK")
+	set_args sleep 100
+	sealed_reason
+	assert_output "|$bin"
+	cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/config.json"
+	reset_config() { cp "$BATS_TEST_TMPDIR/config.json" "$BUNDLE/config.json"; }
+	# CAP_SYS_PTRACE could open /proc/PID/exe of the undumpable init.
+	update_config '.process.capabilities.bounding += ["CAP_SYS_PTRACE"]'
+	sealed_reason
+	assert_output "CAP_SYS_PTRACE without a user namespace|/memfd:husk (deleted)"
+	reset_config
+	update_config 'del(.process.capabilities)'
+	sealed_reason
+	assert_output "CAP_SYS_PTRACE without a user namespace|/memfd:husk (deleted)"
+	# Another user than root, with permitted capabilities not ambient.
+	reset_config
+	update_config '.process.user = {"uid": 1000, "gid": 1000} | .process.capabilities.ambient = []'
+	sealed_reason
+	assert_output "a user other than root with permitted capabilities beyond its ambient ones|/memfd:husk (deleted)"
+	update_config '.process.capabilities.ambient = .process.capabilities.permitted |
+		.process.capabilities.inheritable = .process.capabilities.permitted'
+	sealed_reason
+	assert_output "|$bin"
+	update_config '.process.capabilities = {}'
+	sealed_reason
+	assert_output "|$bin"
+	# seccomp: execveat and fcntl must be allowed whatever their arguments.
+	reset_config
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["execveat"], "action": "SCMP_ACT_ERRNO"}]}'
+	sealed_reason
+	assert_output "the seccomp profile may refuse execveat or fcntl|/memfd:husk (deleted)"
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ERRNO",
+		"syscalls": [{"names": ["read", "write"], "action": "SCMP_ACT_ALLOW"}]}'
+	sealed_reason
+	assert_output "the seccomp profile may refuse execveat or fcntl|/memfd:husk (deleted)"
+	# An allow-list with both (with noNewPrivileges, the filter comes last).
+	update_config '.process.noNewPrivileges = true | .linux.seccomp.syscalls[0].names += ["execveat", "fcntl"]'
+	sealed_reason
+	assert_output "|$bin"
+	reset_config
+	# An argument condition may refuse some calls.
+	update_config '.process.noNewPrivileges = true | .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["fcntl"], "action": "SCMP_ACT_ALLOW",
+		"args": [{"index": 1, "value": 2, "op": "SCMP_CMP_EQ"}]}]}'
+	sealed_reason
+	assert_output "the seccomp profile may refuse execveat or fcntl|/memfd:husk (deleted)"
+	update_config '.linux.seccomp.syscalls = [{"names": ["getpid"], "action": "SCMP_ACT_ERRNO"}]'
+	sealed_reason
+	assert_output "|$bin"
+	# Without a PID namespace of its own, other processes see the init.
+	reset_config
+	update_config '.linux.namespaces |= map(select(.type != "pid"))'
+	sealed_reason
+	assert_output "a PID namespace shared with other processes, without a user namespace|/memfd:husk (deleted)"
+}
+
+@test "selfexe: exec falls back to the sealed copy for the same reasons" {
+	local id log=$BATS_TEST_TMPDIR/exec.log
+	set_args sleep 100
+	id=$(cid ex)
+	hrun run -d --bundle "$BUNDLE" "$id"
+	assert_success
+	husk --debug --log "$log" exec "$id" true
+	run grep "re-executing from a sealed copy" "$log"
+	assert_output ""
+	husk --debug --log "$log" exec --cap CAP_SYS_PTRACE "$id" true
+	run sed -n 's/.*re-executing from a sealed copy of husk: //p' "$log"
+	assert_output "CAP_SYS_PTRACE without a user namespace"
+	: >"$log"
+	husk --debug --log "$log" exec --user 1000:1000 --cap CAP_CHOWN "$id" true
+	run sed -n 's/.*re-executing from a sealed copy of husk: //p' "$log"
+	assert_output "a user other than root with permitted capabilities beyond its ambient ones"
+	# A process read from stdin could not be read again after re-executing.
+	: >"$log"
+	echo '{"args": ["true"], "cwd": "/", "user": {"uid": 0, "gid": 0}}' |
+		husk --debug --log "$log" exec --process - "$id"
+	run sed -n 's/.*re-executing from a sealed copy of husk: //p' "$log"
+	assert_output "the process comes from stdin"
+	: >"$log"
+	echo '{"args": ["true"], "cwd": "/", "user": {"uid": 0, "gid": 0},
+		"capabilities": {"bounding": ["CAP_KILL"], "permitted": ["CAP_KILL"]}}' >"$BATS_TEST_TMPDIR/p.json"
+	husk --debug --log "$log" exec --process "$BATS_TEST_TMPDIR/p.json" "$id"
+	run grep -c "re-executing from a sealed copy" "$log"
+	assert_output 0
+	# The container's own process (here: all capabilities) counts too.
+	update_config 'del(.process.capabilities)'
+	id=$(cid ex2)
+	hrun run -d --bundle "$BUNDLE" "$id"
+	assert_success
+	: >"$log"
+	husk --debug --log "$log" exec --process "$BATS_TEST_TMPDIR/p.json" "$id"
+	run sed -n 's/.*re-executing from a sealed copy of husk: //p' "$log"
+	assert_output "CAP_SYS_PTRACE without a user namespace"
 }
 
 @test "selfexe: the sealed copy holds the binary up to its last segment, byte for byte" {
+	# CAP_SYS_PTRACE: the stub does not fit, husk runs from the sealed copy.
+	update_config '.process.capabilities.bounding += ["CAP_SYS_PTRACE"]'
 	set_args sleep 100
 	id=$(cid part)
 	hrun create --bundle "$BUNDLE" "$id"
 	assert_success
 	pid=$(husk state "$id" | jq .pid)
+	run readlink "/proc/$pid/exe"
+	assert_output "/memfd:husk (deleted)"
+	run grep -c "^$(readlink -f "$HUSK")\$" <(awk '{ print $6 }' "/proc/$pid/maps")
+	assert_output "0"
 	# The end of the furthest segment of the program headers: what execve
 	# reads.  Section headers and debug information after it are not copied.
 	local want=0 type off va pa filesz rest
@@ -77,7 +255,9 @@ husk_unchanged() {
 	assert_failure
 	assert_output --partial "protect the husk binary: re-executed from a sealed copy, but /proc/self/exe is not sealed"
 	[ -z "$(ls -A "$HUSK_ROOT")" ]
-	# The real one is gone before the container starts.
+	# The real one (made where the stub does not fit: CAP_SYS_PTRACE) is
+	# gone before the container starts.
+	update_config '.process.capabilities.bounding += ["CAP_SYS_PTRACE"]'
 	run husk run --bundle "$BUNDLE" "$(cid marker2)"
 	assert_success
 	assert_output "0"
@@ -164,6 +344,9 @@ husk_unchanged() {
 	echo end
 	EOF
 	chmod 755 "$R/attack"
+	# The exec stub gives /evil nothing to attack (see above): the attack
+	# is made where husk runs from its sealed copy (CAP_SYS_PTRACE).
+	update_config '.process.capabilities.bounding += ["CAP_SYS_PTRACE"]'
 	set_args sleep 1000
 	id=$(cid cve)
 	hrun run -d --bundle "$BUNDLE" "$id"
