@@ -38,6 +38,9 @@
 #include "vm.h"
 
 enum { P_CTL, P_OUT, P_ERR, P_IN, P_TTY, P_N };
+/* The relays: guest's stdout and stderr to ours, our stdin to the guest,
+ * and the terminal both ways between husk.tty and the host pty. */
+enum { R_OUT, R_ERR, R_IN, R_TTY_OUT, R_TTY_IN, R_N };
 
 struct shim {
   const struct hk_vm_launch *v;
@@ -47,7 +50,8 @@ struct shim {
   int pty;                    /* the host pty's slave, relayed to husk.tty */
   pid_t qemu, virtiofsd, opener;
   unsigned short rows, cols; /* the terminal's size, as last sent */
-  bool created, stdin_open;
+  bool created, stdin_shut;
+  struct hk_vm_relay rel[R_N];
 };
 
 static __attribute__((noreturn)) void shim_fail(struct shim *s, const char *fmt, ...)
@@ -292,23 +296,20 @@ static void wait_for_start(struct shim *s)
   }
 }
 
-static void drain(int from, int to)
+/* What the guest wrote goes out before the shim exits (waiting for slow
+ * readers, as a writer to a pipe would). */
+static void flush_output(struct shim *s)
 {
-  for (;;) {
-    struct pollfd p = {.fd = from, .events = POLLIN};
-    if (from < 0 || poll(&p, 1, 0) != 1 || !hk_pump(from, to))
-      return;
-  }
+  hk_vm_relay_flush(&s->rel[R_OUT], -1);
+  hk_vm_relay_flush(&s->rel[R_ERR], -1);
+  hk_vm_relay_flush(&s->rel[R_TTY_OUT], -1);
 }
 
 static __attribute__((noreturn)) void finish(struct shim *s, bool killed, int code)
 {
   sigset_t set;
 
-  drain(s->sock[P_OUT], 1);
-  drain(s->sock[P_ERR], 2);
-  if (s->pty >= 0)
-    drain(s->sock[P_TTY], s->pty);
+  flush_output(s);
   kill_vm(s);
   if (!killed)
     _exit(code);
@@ -347,7 +348,7 @@ static void on_message(struct shim *s)
     s->created = true;
     wait_for_start(s);
   } else if (strcmp(word, "error") == 0) {
-    drain(s->sock[P_ERR], 2); /* what husk said there comes first */
+    hk_vm_relay_flush(&s->rel[R_ERR], 1000); /* what husk said there comes first */
     guest_said = true;
     shim_fail(s, "VM handler: in the guest: %s", data);
   } else if (strcmp(word, "exit") == 0 || strcmp(word, "killed") == 0) {
@@ -403,7 +404,6 @@ static void reap(struct shim *s)
       }
     } else if (pid == s->qemu) {
       s->qemu = 0;
-      drain(s->sock[P_CTL], -1);
       shim_fail(s, "VM handler: QEMU exited (status %d); see qemu.log in the state directory",
                 WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
     } else if (pid == s->virtiofsd) {
@@ -421,24 +421,16 @@ static __attribute__((noreturn)) void loop(struct shim *s, int sfd)
 
   clock_gettime(CLOCK_MONOTONIC, &t0);
   for (;;) {
-    struct pollfd p[8];
-    int n = 0, i_ctl, i_sig, i_out = -1, i_err = -1, i_in = -1, i_tty = -1, i_pty = -1;
+    struct pollfd p[4 + 2 * R_N];
+    int n = 0, i_ctl, i_sig;
     long wait = -1;
 
     i_ctl = n;
     p[n++] = (struct pollfd){.fd = s->sock[P_CTL], .events = POLLIN};
     i_sig = n;
     p[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
-    if (s->sock[P_OUT] >= 0)
-      i_out = n, p[n++] = (struct pollfd){.fd = s->sock[P_OUT], .events = POLLIN};
-    if (s->sock[P_ERR] >= 0)
-      i_err = n, p[n++] = (struct pollfd){.fd = s->sock[P_ERR], .events = POLLIN};
-    if (s->stdin_open && s->created)
-      i_in = n, p[n++] = (struct pollfd){.fd = 0, .events = POLLIN};
-    if (s->sock[P_TTY] >= 0)
-      i_tty = n, p[n++] = (struct pollfd){.fd = s->sock[P_TTY], .events = POLLIN};
-    if (s->pty >= 0)
-      i_pty = n, p[n++] = (struct pollfd){.fd = s->pty, .events = POLLIN};
+    for (int r = 0; r < R_N; r++)
+      hk_vm_relay_poll(&s->rel[r], p, &n, r != R_IN || s->created);
     if (!s->created) {
       clock_gettime(CLOCK_MONOTONIC, &now);
       wait = boot_ms - ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000);
@@ -450,21 +442,20 @@ static __attribute__((noreturn)) void loop(struct shim *s, int sfd)
     }
     if (poll(p, n, wait) < 0 && errno != EINTR)
       shim_fail(s, "VM handler: poll: %s", strerror(errno));
-    if (i_out >= 0 && p[i_out].revents && !hk_pump(s->sock[P_OUT], 1))
-      close(s->sock[P_OUT]), s->sock[P_OUT] = -1;
-    if (i_err >= 0 && p[i_err].revents && !hk_pump(s->sock[P_ERR], 2))
-      close(s->sock[P_ERR]), s->sock[P_ERR] = -1;
-    if (i_in >= 0 && p[i_in].revents && !hk_pump(0, s->sock[P_IN])) {
-      /* EOF: shut our side for writing, which the guest reads as EOF once
-       * QEMU has taken what is queued (a close would make QEMU drop it). */
-      s->stdin_open = false;
-      shutdown(s->sock[P_IN], SHUT_WR);
+    for (int r = 0; r < R_N; r++) {
+      struct hk_vm_relay *rl = &s->rel[r];
+      /* The size that the console socket's peer set comes along with the
+       * next keystrokes. */
+      if (r == R_TTY_IN && rl->ip >= 0 && (p[rl->ip].revents & POLLIN))
+        send_winsize(s);
+      hk_vm_relay_run(rl, p);
     }
-    if (i_tty >= 0 && p[i_tty].revents)
-      hk_pump(s->sock[P_TTY], s->pty);
-    if (i_pty >= 0 && p[i_pty].revents & POLLIN) {
-      send_winsize(s);
-      hk_pump(s->pty, s->sock[P_TTY]);
+    /* The end of stdin: shut our side for writing, which the guest reads
+     * as EOF once QEMU has taken what is queued (a close would make QEMU
+     * drop it). */
+    if (!s->stdin_shut && s->sock[P_IN] >= 0 && hk_vm_relay_done(&s->rel[R_IN])) {
+      s->stdin_shut = true;
+      shutdown(s->sock[P_IN], SHUT_WR);
     }
     if (p[i_ctl].revents)
       on_message(s);
@@ -512,9 +503,13 @@ static __attribute__((noreturn)) void shim_main(struct shim *s)
     s->sock[i] = sv[0];
     peer[i] = sv[1];
   }
-  s->stdin_open = !tty;
   if (tty)
     make_pty(s);
+  hk_vm_relay_init(&s->rel[R_OUT], s->sock[P_OUT], 1);
+  hk_vm_relay_init(&s->rel[R_ERR], s->sock[P_ERR], 2);
+  hk_vm_relay_init(&s->rel[R_IN], tty ? -1 : 0, s->sock[P_IN]);
+  hk_vm_relay_init(&s->rel[R_TTY_OUT], s->sock[P_TTY], s->pty);
+  hk_vm_relay_init(&s->rel[R_TTY_IN], s->pty, s->sock[P_TTY]);
   if (s->h->virtiofsd)
     start_virtiofsd(s);
   s->h->argv = hk_vm_qemu_argv(s->h, s->v->rootfs, peer);

@@ -25,6 +25,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <poll.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -83,6 +84,30 @@ int hk_vm_shim_main(int argc, char **argv);
 int hk_vm_msg_send(int fd, const char *word, const void *data, size_t len);
 /* Reads one message; *data is NUL-terminated and malloc'ed.  0 at EOF. */
 int hk_vm_msg_recv(int fd, char word[16], char **data, size_t *len);
+
+/* A byte relay in one direction (vm-relay.c), driven by a poll loop:
+ * never blocks, never drops bytes on EAGAIN, keeps reading (and discards)
+ * once its destination is gone. */
+struct hk_vm_relay {
+  int from, to;
+  bool eof;    /* the source ended (or failed) */
+  bool dead;   /* the destination failed: input is discarded */
+  bool sock;   /* to is a socket: written with MSG_DONTWAIT */
+  size_t chunk, off, len;
+  int ip, op;  /* this round's entries in the poll set, or -1 */
+  char buf[32768];
+};
+void hk_vm_relay_init(struct hk_vm_relay *r, int from, int to);
+/* Add what the relay waits for to p (POLLIN on from only when may_read,
+ * it has room and no EOF yet; POLLOUT on to only with bytes to write). */
+void hk_vm_relay_poll(struct hk_vm_relay *r, struct pollfd *p, int *n, bool may_read);
+/* After poll: move bytes.  True when the source was readable. */
+bool hk_vm_relay_run(struct hk_vm_relay *r, const struct pollfd *p);
+/* The source ended and everything was written (or cannot be). */
+bool hk_vm_relay_done(const struct hk_vm_relay *r);
+/* What the source holds now goes out; waits up to ms (-1: no limit) for
+ * the destination each time it is full. */
+void hk_vm_relay_flush(struct hk_vm_relay *r, int ms);
 
 /* A descriptor sent with SCM_RIGHTS, or -1. */
 int hk_vm_recv_fd(int sock);
