@@ -307,13 +307,14 @@ no_vm_processes() {
 	local id
 	id=$(cid relay)
 	vm_bundle
-	# 3 MB out before reading a byte of the 4 MiB in: with blocking relays
-	# the guest waits to write stdout while the shim waits to write stdin.
-	set_args sh -c 'head -c 3000000 /dev/zero; wc -c'
-	run bash -c "head -c 4194304 /dev/zero | timeout 120 \"$HUSK\" --root \"$HUSK_ROOT\" run --bundle \"$BUNDLE\" $id 3>&- | { head -c 3000000 | wc -c; tr -d ' '; }"
+	# 20 MB out before reading a byte of the 20 MB in, both far more than
+	# QEMU and the sockets hold: with blocking relays the guest waits to
+	# write stdout while the shim waits to write stdin.
+	set_args sh -c 'head -c 20000000 /dev/zero; wc -c'
+	run bash -c "head -c 20000000 /dev/zero | timeout 120 \"$HUSK\" --root \"$HUSK_ROOT\" run --bundle \"$BUNDLE\" $id 3>&- | { head -c 20000000 | wc -c; tr -d ' '; }"
 	assert_success
-	assert_line --index 0 3000000
-	assert_line --index 1 4194304
+	assert_line --index 0 20000000
+	assert_line --index 1 20000000
 	no_vm_processes
 }
 
@@ -322,7 +323,8 @@ no_vm_processes() {
 	id=$(cid tty-much)
 	vm_bundle
 	sock=$BATS_TEST_TMPDIR/console.sock out=$BATS_TEST_TMPDIR/tty.out
-	"$BATS_FILE_TMPDIR/recvtty" "$sock" "$out" 3>&- &
+	# A reader that starts late: the host pty fills up meanwhile.
+	"$BATS_FILE_TMPDIR/recvtty" "$sock" "$out" 3 3>&- &
 	recv=$!
 	retry 50 0.1 test -S "$sock"
 	set_args sh -c 'seq 1 100000; echo the-end'
