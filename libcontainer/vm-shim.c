@@ -51,8 +51,23 @@ struct shim {
   pid_t qemu, virtiofsd, opener;
   unsigned short rows, cols; /* the terminal's size, as last sent */
   bool created, stdin_shut;
+  bool ctl_eof;        /* QEMU closed the control channel */
+  bool exited, killed; /* the guest reported the end: exit code or signal */
+  int code;
+  long deadline; /* ms on CLOCK_MONOTONIC while waiting for QEMU to end, or 0 */
   struct hk_vm_relay rel[R_N];
 };
+
+/* How long QEMU may take to end once the guest reported the exit (it powers
+ * off at once) or closed the control channel. */
+#define QEMU_END_MS 10000
+
+static long now_ms(void)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
 
 static __attribute__((noreturn)) void shim_fail(struct shim *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -328,7 +343,8 @@ static __attribute__((noreturn)) void finish(struct shim *s, bool killed, int co
   _exit(128 + code);
 }
 
-static void on_message(struct shim *s)
+/* One message from the guest; 0 at the end of the channel. */
+static int on_message(struct shim *s)
 {
   char word[16];
   _cleanup_free_ char *data = NULL;
@@ -336,7 +352,7 @@ static void on_message(struct shim *s)
   int r = hk_vm_msg_recv(s->sock[P_CTL], word, &data, &len);
 
   if (r <= 0)
-    shim_fail(s, "VM handler: the guest closed the control channel");
+    return 0;
   if (strcmp(word, "created") == 0 && !s->created) {
     /* Nobody to report to (create was interrupted): nobody will start it. */
     if (hk_write_all(s->report, "OK", 2) < 0) {
@@ -351,10 +367,15 @@ static void on_message(struct shim *s)
     hk_vm_relay_flush(&s->rel[R_ERR], 1000); /* what husk said there comes first */
     guest_said = true;
     shim_fail(s, "VM handler: in the guest: %s", data);
-  } else if (strcmp(word, "exit") == 0 || strcmp(word, "killed") == 0) {
-    int n = atoi(data);
-    finish(s, word[0] == 'k', n);
+  } else if ((strcmp(word, "exit") == 0 || strcmp(word, "killed") == 0) && !s->exited) {
+    /* The guest powers off now: what it wrote is all out once QEMU ends. */
+    s->exited = true;
+    s->killed = word[0] == 'k';
+    s->code = atoi(data);
+    s->rel[R_IN].eof = true;
+    s->deadline = now_ms() + QEMU_END_MS;
   }
+  return 1;
 }
 
 static void on_signal(struct shim *s, int sfd)
@@ -366,6 +387,8 @@ static void on_signal(struct shim *s, int sfd)
     if (si.ssi_signo == SIGCHLD || si.ssi_signo == SIGPIPE || si.ssi_signo == SIGWINCH)
       continue;
     snprintf(num, sizeof(num), "%u", si.ssi_signo);
+    if (s->exited)
+      continue; /* nobody left to forward to: the shim ends as the process did */
     if (s->created)
       hk_vm_msg_send(s->sock[P_CTL], "signal", num, strlen(num));
     else /* nothing to forward to yet: the create is abandoned */
@@ -404,10 +427,19 @@ static void reap(struct shim *s)
       }
     } else if (pid == s->qemu) {
       s->qemu = 0;
+      /* What the guest said before it went, its exit status above all, is
+       * still in the channel: read it all (QEMU is gone, so it ends). */
+      while (!s->ctl_eof && on_message(s) > 0)
+        ;
+      s->ctl_eof = true;
+      if (s->exited)
+        finish(s, s->killed, s->code);
       shim_fail(s, "VM handler: QEMU exited (status %d); see qemu.log in the state directory",
                 WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
     } else if (pid == s->virtiofsd) {
       s->virtiofsd = 0;
+      if (s->exited) /* it ends with QEMU's connection, which may come first */
+        continue;
       shim_fail(s, "VM handler: virtiofsd exited; see virtiofsd.log in the state directory");
     }
   }
@@ -425,12 +457,22 @@ static __attribute__((noreturn)) void loop(struct shim *s, int sfd)
     int n = 0, i_ctl, i_sig;
     long wait = -1;
 
-    i_ctl = n;
-    p[n++] = (struct pollfd){.fd = s->sock[P_CTL], .events = POLLIN};
+    i_ctl = -1;
+    if (!s->ctl_eof)
+      i_ctl = n, p[n++] = (struct pollfd){.fd = s->sock[P_CTL], .events = POLLIN};
     i_sig = n;
     p[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
     for (int r = 0; r < R_N; r++)
-      hk_vm_relay_poll(&s->rel[r], p, &n, r != R_IN || s->created);
+      hk_vm_relay_poll(&s->rel[r], p, &n, r != R_IN || (s->created && !s->exited));
+    if (s->deadline) {
+      wait = s->deadline - now_ms();
+      if (wait <= 0 && s->exited) {
+        kill_vm(s); /* it did not power off: its output is what came */
+        finish(s, s->killed, s->code);
+      }
+      if (wait <= 0)
+        shim_fail(s, "VM handler: the guest closed the control channel");
+    }
     if (!s->created) {
       clock_gettime(CLOCK_MONOTONIC, &now);
       wait = boot_ms - ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000);
@@ -457,8 +499,12 @@ static __attribute__((noreturn)) void loop(struct shim *s, int sfd)
       s->stdin_shut = true;
       shutdown(s->sock[P_IN], SHUT_WR);
     }
-    if (p[i_ctl].revents)
-      on_message(s);
+    if (i_ctl >= 0 && p[i_ctl].revents && on_message(s) == 0 && !s->ctl_eof) {
+      /* QEMU closed it: its exit, reaped next, says why. */
+      s->ctl_eof = true;
+      if (!s->deadline)
+        s->deadline = now_ms() + QEMU_END_MS;
+    }
     if (p[i_sig].revents)
       on_signal(s, sfd);
     reap(s);

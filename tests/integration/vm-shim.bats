@@ -8,6 +8,21 @@ load helpers
 
 SHIM=$(dirname "$HUSK")/husk-vm-shim
 
+setup_file() {
+	cc -O2 -Wall -o "$BATS_FILE_TMPDIR/fakeqemu" "$BATS_TEST_DIRNAME/fakeqemu.c"
+}
+
+# use_fakes: the shim runs fakeqemu (see fakeqemu.c) as the prepare script,
+# QEMU and virtiofsd; each records its descriptors and arguments in $FAKE.
+use_fakes() {
+	FAKE=$BATS_TEST_TMPDIR/fake
+	mkdir -p "$FAKE"
+	export FAKE_DIR=$FAKE HUSK_VM_PREPARE=$BATS_FILE_TMPDIR/fakeqemu
+	export HUSK_VM_QEMU=$BATS_FILE_TMPDIR/fakeqemu HUSK_VM_VIRTIOFSD=none
+	export HUSK_VM_KERNEL=$BATS_FILE_TMPDIR/fakeqemu HUSK_VM_CACHE=$FAKE/cache
+	update_config '.annotations["run.oci.handler"] = "vm"'
+}
+
 @test "vm-shim: husk holds no shim or guest code; husk-vm-shim does" {
 	[ -x "$SHIM" ]
 	command -v nm >/dev/null || skip "nm (binutils) is not installed"
@@ -105,4 +120,16 @@ SH
 	assert_failure
 	assert_output --partial "fake shim ran"
 	[ -z "$(ls -A "$HUSK_ROOT")" ]
+}
+
+@test "vm-shim: the exit status survives QEMU ending right after it sent it" {
+	use_fakes
+	# The fake guest sends another message, then "exit 7", and exits at
+	# once: the shim reaps QEMU with the status still unread.
+	export FAKE_QEMU=guest HUSK_VM_ACCEL=tcg
+	for i in 1 2 3 4 5 6 7 8; do
+		run husk run --bundle "$BUNDLE" "$(cid "exit$i")"
+		[ "$status" -eq 7 ] || fail "run $i: status $status: $output"
+		[ -z "$(ls -A "$HUSK_ROOT")" ]
+	done
 }

@@ -361,3 +361,22 @@ no_vm_processes() {
 	assert_success
 	no_vm_processes
 }
+
+@test "vm: exit status 7 comes back every time under CPU load" {
+	local i l1 l2 statuses=""
+	vm_bundle
+	set_args sh -c 'echo out; exit 7'
+	yes >/dev/null 3>&- &
+	l1=$!
+	yes >/dev/null 3>&- &
+	l2=$!
+	for i in 1 2 3 4; do
+		run husk run --bundle "$BUNDLE" "$(cid "load$i")"
+		statuses="$statuses $status"
+	done
+	kill "$l1" "$l2"
+	wait "$l1" "$l2" || true
+	echo "statuses:$statuses"
+	[ "$statuses" = " 7 7 7 7" ]
+	no_vm_processes
+}
