@@ -43,14 +43,58 @@ static char *prepare_script(void)
   return NULL;
 }
 
-/* Run husk-vm-prepare and read its "kernel PATH" and "initrd PATH". */
+#define DEFAULT_PREPARE_TIMEOUT 300 /* s: building the initramfs the first time */
+
+/* Read the prepare script's stdout and stderr until both end, or until
+ * deadline (ms on CLOCK_MONOTONIC): false on time out. */
+static bool read_prepare(int out, int err, char *obuf, size_t osize, char *ebuf, size_t esize,
+                         long deadline)
+{
+  size_t on = 0, en = 0;
+  int fds[2] = {out, err};
+
+  while (fds[0] >= 0 || fds[1] >= 0) {
+    struct pollfd p[2] = {{.fd = fds[0], .events = POLLIN}, {.fd = fds[1], .events = POLLIN}};
+    struct timespec t;
+    long left;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    left = deadline - (t.tv_sec * 1000 + t.tv_nsec / 1000000);
+    if (left <= 0)
+      return false;
+    if (poll(p, 2, left) < 0 && errno != EINTR)
+      return false;
+    for (int i = 0; i < 2; i++) {
+      char *buf = i ? ebuf : obuf;
+      size_t *n = i ? &en : &on, size = i ? esize : osize;
+      char sink[512];
+      ssize_t r;
+      if (fds[i] < 0 || !p[i].revents)
+        continue;
+      /* Past what we keep, the rest is read and dropped. */
+      r = *n < size - 1 ? read(fds[i], buf + *n, size - 1 - *n) : read(fds[i], sink, sizeof(sink));
+      if (r > 0 && *n < size - 1)
+        *n += r;
+      else if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
+        fds[i] = -1;
+    }
+  }
+  obuf[on] = ebuf[en] = '\0';
+  return true;
+}
+
+/* Run husk-vm-prepare (within HUSK_VM_PREPARE_TIMEOUT) and read its
+ * "kernel PATH" and "initrd PATH". */
 static int prepare_guest(struct hk_vm_host *h, hk_error_t **err)
 {
   _cleanup_free_ char *script = prepare_script(), *exe = NULL, *shim = NULL;
-  _cleanup_fclose_ FILE *f = NULL;
-  char line[4096], errbuf[2048] = "";
-  int pout[2], perr[2], st;
-  size_t en = 0;
+  const char *t = getenv("HUSK_VM_PREPARE_TIMEOUT");
+  long secs = t && atol(t) > 0 ? atol(t) : DEFAULT_PREPARE_TIMEOUT;
+  char out[8192], errbuf[2048];
+  int pout[2], perr[2], st = 0;
+  struct timespec now;
+  size_t en;
+  bool done;
   pid_t pid;
 
   if (script == NULL)
@@ -62,10 +106,19 @@ static int prepare_guest(struct hk_vm_host *h, hk_error_t **err)
    * guest's /bin/husk, ours its /husk-vm-init. */
   exe = hk_xasprintf("/proc/%d/exe", (int)getppid());
   shim = hk_xasprintf("/proc/%d/exe", (int)getpid());
-  if (pipe2(pout, O_CLOEXEC) < 0 || pipe2(perr, O_CLOEXEC) < 0)
+  if (pipe2(pout, O_CLOEXEC) < 0)
     return hk_error_make(err, errno, "VM handler: pipe");
+  if (pipe2(perr, O_CLOEXEC) < 0) {
+    close(pout[0]);
+    close(pout[1]);
+    return hk_error_make(err, errno, "VM handler: pipe");
+  }
   pid = fork();
   if (pid == 0) {
+    int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    /* A group of its own, so that a time out ends all it started. */
+    setpgid(0, 0);
+    dup2(nul, 0);
     dup2(pout[1], 1);
     dup2(perr[1], 2);
     execl(script, script, exe, shim, (char *)NULL);
@@ -73,21 +126,38 @@ static int prepare_guest(struct hk_vm_host *h, hk_error_t **err)
   }
   close(pout[1]);
   close(perr[1]);
-  f = fdopen(pout[0], "r");
-  while (f && fgets(line, sizeof(line), f)) {
-    line[strcspn(line, "\n")] = '\0';
-    if (strncmp(line, "kernel ", 7) == 0)
-      h->kernel = hk_xstrdup(line + 7);
-    else if (strncmp(line, "initrd ", 7) == 0)
-      h->initrd = hk_xstrdup(line + 7);
+  if (pid > 0)
+    setpgid(pid, pid); /* as the child does: whichever runs first */
+  if (pid < 0) {
+    close(pout[0]);
+    close(perr[0]);
+    return hk_error_make(err, errno, "VM handler: fork");
   }
-  for (ssize_t n;
-       en < sizeof(errbuf) - 1 && (n = read(perr[0], errbuf + en, sizeof(errbuf) - 1 - en)) > 0;)
-    en += n;
-  errbuf[en] = '\0';
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  done = read_prepare(pout[0], perr[0], out, sizeof(out), errbuf, sizeof(errbuf),
+                      now.tv_sec * 1000 + now.tv_nsec / 1000000 + secs * 1000);
+  close(pout[0]);
   close(perr[0]);
+  if (!done) {
+    kill(-pid, SIGKILL);
+    kill(pid, SIGKILL);
+  }
   while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
     ;
+  if (!done)
+    return hk_error_plain(err, ETIMEDOUT,
+                          "VM handler: %s did not finish within %ld s (HUSK_VM_PREPARE_TIMEOUT)",
+                          script, secs);
+  for (char *line = out, *next; line && *line; line = next) {
+    next = strchr(line, '\n');
+    if (next)
+      *next++ = '\0';
+    if (strncmp(line, "kernel ", 7) == 0 && !h->kernel)
+      h->kernel = hk_xstrdup(line + 7);
+    else if (strncmp(line, "initrd ", 7) == 0 && !h->initrd)
+      h->initrd = hk_xstrdup(line + 7);
+  }
+  en = strlen(errbuf);
   while (en && errbuf[en - 1] == '\n')
     errbuf[--en] = '\0';
   if (st != 0 || !h->kernel || !h->initrd) {

@@ -56,17 +56,48 @@ struct shim {
   int code;
   long deadline; /* ms on CLOCK_MONOTONIC while waiting for QEMU to end, or 0 */
   struct hk_vm_relay rel[R_N];
+  /* Messages to the guest, written as the control channel takes them: a
+   * guest that does not read (never booted) cannot block the shim. */
+  char *ctlq;
+  size_t ctlq_off, ctlq_len;
 };
 
 /* How long QEMU may take to end once the guest reported the exit (it powers
  * off at once) or closed the control channel. */
 #define QEMU_END_MS 10000
+/* Seconds from QEMU's start to the container created in the guest (about
+ * 2.5 s under TCG here, a fraction of that with KVM). */
+#define DEFAULT_BOOT_TIMEOUT 120
 
 static long now_ms(void)
 {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Queue a message of the control channel (vm.h) for the guest. */
+static void send_msg(struct shim *s, const char *word, const void *data, size_t len)
+{
+  char head[48];
+  int n = snprintf(head, sizeof(head), "%s %zu\n", word, len);
+
+  if (s->ctlq_off == s->ctlq_len)
+    s->ctlq_off = s->ctlq_len = 0;
+  s->ctlq = hk_xrealloc(s->ctlq, s->ctlq_len + n + len);
+  memcpy(s->ctlq + s->ctlq_len, head, n);
+  memcpy(s->ctlq + s->ctlq_len + n, data, len);
+  s->ctlq_len += n + len;
+}
+
+static void write_queued(struct shim *s)
+{
+  ssize_t w = send(s->sock[P_CTL], s->ctlq + s->ctlq_off, s->ctlq_len - s->ctlq_off,
+                   MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (w > 0)
+    s->ctlq_off += w;
+  else if (w < 0 && errno != EAGAIN && errno != EINTR)
+    s->ctlq_off = s->ctlq_len; /* QEMU is gone: its exit, reaped next, says why */
 }
 
 static __attribute__((noreturn)) void shim_fail(struct shim *s, const char *fmt, ...)
@@ -252,27 +283,24 @@ static void send_job(struct shim *s)
 {
   _cleanup_free_ char *cfg = NULL;
   size_t len;
-  int c = s->sock[P_CTL];
   const char *share = s->h->virtiofsd ? "virtiofs" : "9p";
   const char *term = s->sock[P_TTY] >= 0 ? "1" : "0";
 
   if (hk_read_file(s->v->config_path, HK_VM_MSG_MAX, &cfg, &len, NULL) < 0)
     shim_fail(s, "VM handler: read %s: %s", s->v->config_path, strerror(errno));
-  if (hk_vm_msg_send(c, "id", s->v->id, strlen(s->v->id)) < 0 ||
-      hk_vm_msg_send(c, "bundle", s->v->bundle, strlen(s->v->bundle)) < 0 ||
-      hk_vm_msg_send(c, "rootfs", s->v->rootfs, strlen(s->v->rootfs)) < 0 ||
-      hk_vm_msg_send(c, "config", cfg, len) < 0 ||
-      hk_vm_msg_send(c, "share", share, strlen(share)) < 0 ||
-      hk_vm_msg_send(c, "terminal", term, 1) < 0)
-    shim_fail(s, "VM handler: send the job to the guest: %s", strerror(errno));
+  send_msg(s, "id", s->v->id, strlen(s->v->id));
+  send_msg(s, "bundle", s->v->bundle, strlen(s->v->bundle));
+  send_msg(s, "rootfs", s->v->rootfs, strlen(s->v->rootfs));
+  send_msg(s, "config", cfg, len);
+  send_msg(s, "share", share, strlen(share));
+  send_msg(s, "terminal", term, 1);
   for (size_t i = 0; i < s->h->n_dirs; i++) {
     _cleanup_free_ char *tag = hk_xasprintf("b%zu", i);
     size_t tl = strlen(tag) + 1, pl = strlen(s->h->bind_dirs[i]);
     _cleanup_free_ char *msg = hk_xmalloc0(tl + pl + 1);
     memcpy(msg, tag, tl);
     memcpy(msg + tl, s->h->bind_dirs[i], pl);
-    if (hk_vm_msg_send(c, "dir", msg, tl + pl) < 0)
-      shim_fail(s, "VM handler: send the job to the guest: %s", strerror(errno));
+    send_msg(s, "dir", msg, tl + pl);
   }
   for (size_t i = 0; i < s->h->n_files; i++) {
     const char *path = s->h->bind_files[i];
@@ -288,11 +316,9 @@ static void send_job(struct shim *s)
     memcpy(msg, path, pl + 1);
     memcpy(msg + pl + 1, mode, n);
     memcpy(msg + pl + 1 + n, data, dl);
-    if (hk_vm_msg_send(c, "file", msg, pl + 1 + n + dl) < 0)
-      shim_fail(s, "VM handler: send the job to the guest: %s", strerror(errno));
+    send_msg(s, "file", msg, pl + 1 + n + dl);
   }
-  if (hk_vm_msg_send(c, "go", "", 0) < 0)
-    shim_fail(s, "VM handler: send the job to the guest: %s", strerror(errno));
+  send_msg(s, "go", "", 0);
 }
 
 /* `husk start` opens exec.fifo for reading: a child blocks opening it for
@@ -390,7 +416,7 @@ static void on_signal(struct shim *s, int sfd)
     if (s->exited)
       continue; /* nobody left to forward to: the shim ends as the process did */
     if (s->created)
-      hk_vm_msg_send(s->sock[P_CTL], "signal", num, strlen(num));
+      send_msg(s, "signal", num, strlen(num));
     else /* nothing to forward to yet: the create is abandoned */
       shim_fail(s, "VM handler: interrupted by signal %u", si.ssi_signo);
   }
@@ -409,7 +435,7 @@ static void send_winsize(struct shim *s)
   s->rows = ws.ws_row;
   s->cols = ws.ws_col;
   snprintf(buf, sizeof(buf), "%u %u", ws.ws_row, ws.ws_col);
-  hk_vm_msg_send(s->sock[P_CTL], "winsize", buf, strlen(buf));
+  send_msg(s, "winsize", buf, strlen(buf));
 }
 
 static void reap(struct shim *s)
@@ -423,7 +449,7 @@ static void reap(struct shim *s)
       if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
         close(HK_VM_SHIM_FIFO_FD); /* no longer "created" */
         send_winsize(s);
-        hk_vm_msg_send(s->sock[P_CTL], "start", "", 0);
+        send_msg(s, "start", "", 0);
       }
     } else if (pid == s->qemu) {
       s->qemu = 0;
@@ -448,10 +474,9 @@ static void reap(struct shim *s)
 static __attribute__((noreturn)) void loop(struct shim *s, int sfd)
 {
   const char *t = getenv("HUSK_VM_BOOT_TIMEOUT");
-  long boot_ms = (t && atol(t) > 0 ? atol(t) : 300) * 1000;
-  struct timespec t0, now;
+  long boot_s = t && atol(t) > 0 ? atol(t) : DEFAULT_BOOT_TIMEOUT;
+  long boot_end = now_ms() + boot_s * 1000;
 
-  clock_gettime(CLOCK_MONOTONIC, &t0);
   for (;;) {
     struct pollfd p[4 + 2 * R_N];
     int n = 0, i_ctl, i_sig;
@@ -460,6 +485,8 @@ static __attribute__((noreturn)) void loop(struct shim *s, int sfd)
     i_ctl = -1;
     if (!s->ctl_eof)
       i_ctl = n, p[n++] = (struct pollfd){.fd = s->sock[P_CTL], .events = POLLIN};
+    if (i_ctl >= 0 && s->ctlq_off < s->ctlq_len)
+      p[i_ctl].events |= POLLOUT;
     i_sig = n;
     p[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
     for (int r = 0; r < R_N; r++)
@@ -473,14 +500,16 @@ static __attribute__((noreturn)) void loop(struct shim *s, int sfd)
       if (wait <= 0)
         shim_fail(s, "VM handler: the guest closed the control channel");
     }
+    /* The job, the guest's boot and the container's creation. */
     if (!s->created) {
-      clock_gettime(CLOCK_MONOTONIC, &now);
-      wait = boot_ms - ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000);
-      if (wait <= 0)
+      long left = boot_end - now_ms();
+      if (left <= 0)
         shim_fail(s,
                   "VM handler: the guest did not create the container within %ld s "
                   "(HUSK_VM_BOOT_TIMEOUT)",
-                  boot_ms / 1000);
+                  boot_s);
+      if (wait < 0 || left < wait)
+        wait = left;
     }
     if (poll(p, n, wait) < 0 && errno != EINTR)
       shim_fail(s, "VM handler: poll: %s", strerror(errno));
@@ -499,7 +528,9 @@ static __attribute__((noreturn)) void loop(struct shim *s, int sfd)
       s->stdin_shut = true;
       shutdown(s->sock[P_IN], SHUT_WR);
     }
-    if (i_ctl >= 0 && p[i_ctl].revents && on_message(s) == 0 && !s->ctl_eof) {
+    if (i_ctl >= 0 && (p[i_ctl].revents & POLLOUT))
+      write_queued(s);
+    if (i_ctl >= 0 && (p[i_ctl].revents & ~POLLOUT) && on_message(s) == 0 && !s->ctl_eof) {
       /* QEMU closed it: its exit, reaped next, says why. */
       s->ctl_eof = true;
       if (!s->deadline)

@@ -12,8 +12,9 @@
  *                                  "start" (or the first "signal" with
  *                                  FAKE_EXIT=signal) says "exit 7" after
  *                                  another message, and exits at once
- * Each one writes the descriptors it has open to $FAKE_DIR/fds.ROLE and its
- * arguments to $FAKE_DIR/args.ROLE (one per line).  FAKE_QMP=error makes
+ * Each one writes the descriptors it has open to $FAKE_DIR/fds.ROLE, its
+ * arguments to $FAKE_DIR/args.ROLE (one per line) and its PID to
+ * $FAKE_DIR/pid.ROLE.  FAKE_QMP=error makes
  * every command after qmp_capabilities answer an event, then an error. */
 #include <dirent.h>
 #include <errno.h>
@@ -42,6 +43,11 @@ static void record(const char *role, int argc, char **argv)
   if ((f = fopen(path, "we"))) {
     for (int i = 0; i < argc; i++)
       fprintf(f, "%s\n", argv[i]);
+    fclose(f);
+  }
+  snprintf(path, sizeof(path), "%s/pid.%s", dir, role);
+  if ((f = fopen(path, "we"))) {
+    fprintf(f, "%d\n", (int)getpid());
     fclose(f);
   }
   snprintf(path, sizeof(path), "%s/fds.%s", dir, role);

@@ -23,6 +23,11 @@ use_fakes() {
 	update_config '.annotations["run.oci.handler"] = "vm"'
 }
 
+# gone PID: no such process, or only a zombie left for init to reap.
+gone() {
+	[ ! -e "/proc/$1" ] || [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ]
+}
+
 @test "vm-shim: husk holds no shim or guest code; husk-vm-shim does" {
 	[ -x "$SHIM" ]
 	command -v nm >/dev/null || skip "nm (binutils) is not installed"
@@ -131,5 +136,31 @@ SH
 		run husk run --bundle "$BUNDLE" "$(cid "exit$i")"
 		[ "$status" -eq 7 ] || fail "run $i: status $status: $output"
 		[ -z "$(ls -A "$HUSK_ROOT")" ]
+	done
+}
+
+@test "vm-shim: a guest that never answers and a prepare script that never ends time out, and leave nothing" {
+	local pid
+	use_fakes
+	# QEMU runs but nothing reads the job, which is larger than the sockets
+	# hold (a 2 MB annotation): the send must not block past the timeout.
+	head -c 2000000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/big"
+	update_config --rawfile b "$BATS_TEST_TMPDIR/big" '.annotations["big"] = $b'
+	export FAKE_QEMU=hang HUSK_VM_ACCEL=tcg
+	HUSK_VM_BOOT_TIMEOUT=2 hrun create --bundle "$BUNDLE" "$(cid boot)"
+	assert_failure
+	assert_output --partial "the guest did not create the container within 2 s (HUSK_VM_BOOT_TIMEOUT)"
+	[ -z "$(ls -A "$HUSK_ROOT")" ]
+	gone "$(cat "$FAKE/pid.qemu")"
+
+	# husk-vm-prepare (here one that hangs, with a child): killed with
+	# all it started.
+	FAKE_PREPARE=hang HUSK_VM_PREPARE_TIMEOUT=2 hrun create --bundle "$BUNDLE" "$(cid prep)"
+	assert_failure
+	assert_output --partial "did not finish within 2 s (HUSK_VM_PREPARE_TIMEOUT)"
+	assert_output --partial "$HUSK_VM_PREPARE"
+	[ -z "$(ls -A "$HUSK_ROOT")" ]
+	for pid in $(cat "$FAKE/prepare.pids"); do
+		gone "$pid"
 	done
 }
