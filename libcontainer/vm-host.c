@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +34,14 @@
 #define MIN_MEM_MIB        256
 #define DEFAULT_MEM_MIB    512
 #define GUEST_OVERHEAD_MIB 128
+
+void hk_vm_close_from(int lowfd)
+{
+  if (syscall(SYS_close_range, (unsigned)lowfd, ~0U, 0) == 0)
+    return;
+  for (int fd = lowfd; fd < 65536; fd++)
+    close(fd);
+}
 
 static char *prepare_script(void)
 {
@@ -121,6 +130,7 @@ static int prepare_guest(struct hk_vm_host *h, hk_error_t **err)
     dup2(nul, 0);
     dup2(pout[1], 1);
     dup2(perr[1], 2);
+    hk_vm_close_from(3);
     execl(script, script, exe, shim, (char *)NULL);
     _exit(127);
   }
@@ -206,10 +216,11 @@ static bool kvm_probe(const struct hk_vm_host *h, const char **why)
     return false;
   pid = fork();
   if (pid == 0) {
-    int nul = open("/dev/null", O_RDWR);
+    int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
     dup2(nul, 0);
     dup2(pfd[1], 1);
     dup2(nul, 2);
+    hk_vm_close_from(3);
     execlp(h->qemu, h->qemu, "-M", "microvm", "-accel", "kvm", "-cpu", "host,-arch-capabilities",
            "-m", "128", "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
            "-kernel", h->kernel, "-append", "earlyprintk=ttyS0 console=ttyS0 panic=-1 reboot=t",

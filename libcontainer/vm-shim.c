@@ -182,6 +182,20 @@ static void close_others(const int *keep, size_t n)
     closedir(d);
 }
 
+/* fd itself, or a copy above HK_VM_SHIM_FIFO_FD when it is that number. */
+static int move_off(int fd)
+{
+  int to;
+
+  if (fd != HK_VM_SHIM_FIFO_FD)
+    return fd;
+  to = fcntl(fd, F_DUPFD_CLOEXEC, HK_VM_SHIM_FIFO_FD + 1);
+  if (to < 0)
+    return fd; /* dup3 fails next, with the error */
+  close(fd);
+  return to;
+}
+
 /* fork + exec with the fds in pass[] inherited, dying with the shim. */
 static pid_t launch(struct shim *s, char **argv, const int *pass, size_t npass, const char *log)
 {
@@ -198,6 +212,8 @@ static pid_t launch(struct shim *s, char **argv, const int *pass, size_t npass, 
     dup2(nul, 0);
     dup2(lfd >= 0 ? lfd : nul, 1);
     dup2(lfd >= 0 ? lfd : nul, 2);
+    /* Only stdio and pass[], whatever the shim holds. */
+    close_others(pass, npass);
     for (size_t i = 0; i < npass; i++)
       fcntl(pass[i], F_SETFD, 0);
     execvp(argv[0], argv);
@@ -554,8 +570,16 @@ static __attribute__((noreturn)) void shim_main(struct shim *s)
   s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (s->dirfd < 0 || fchdir(s->dirfd) < 0)
     shim_fail(s, "VM handler: open the state directory: %s", strerror(errno));
+  /* What we keep moves off the fixed number before exec.fifo goes there. */
+  s->dirfd = move_off(s->dirfd);
+  s->report = move_off(s->report);
+  s->console = move_off(s->console);
+  if (hk_log_fd() != 2)
+    hk_log_init(move_off(hk_log_fd()), hk_log_is_json(), hk_log_debug_enabled());
   keep[nk++] = s->dirfd;
   keep[nk++] = s->report;
+  if (hk_log_fd() != 2) /* the logger writes there until the end */
+    keep[nk++] = hk_log_fd();
   {
     int f = openat(s->dirfd, HK_EXEC_FIFO, O_PATH | O_CLOEXEC | O_NOFOLLOW);
     if (f < 0 || dup3(f, HK_VM_SHIM_FIFO_FD, O_CLOEXEC) < 0)
@@ -596,6 +620,7 @@ static __attribute__((noreturn)) void shim_main(struct shim *s)
       if (peer[i] >= 0)
         pass[np++] = peer[i];
     s->qemu = launch(s, s->h->argv, pass, np, "qemu.log");
+    hk_debug("VM handler: QEMU started (PID %d)", (int)s->qemu);
     for (int i = 0; i < P_N; i++)
       if (peer[i] >= 0)
         close(peer[i]);

@@ -113,6 +113,8 @@ void hk_vm_relay_flush(struct hk_vm_relay *r, int ms);
 int hk_vm_recv_fd(int sock);
 
 /* Internals shared by vm.c, vm-host.c and vm-shim.c. */
+/* Close every descriptor from lowfd up (in a child, before exec). */
+void hk_vm_close_from(int lowfd);
 char *hk_vm_find_exe(const char *name);
 const char *hk_vm_env_or(const char *name, const char *def);
 char *hk_vm_find_qemu(hk_error_t **err);

@@ -50,7 +50,7 @@ static void record(const char *role, int argc, char **argv)
     fprintf(f, "%d\n", (int)getpid());
     fclose(f);
   }
-  snprintf(path, sizeof(path), "%s/fds.%s", dir, role);
+  snprintf(path, sizeof(path), "%s/fds.%s.tmp", dir, role);
   d = opendir("/proc/self/fd");
   f = fopen(path, "we");
   while (d && f && (de = readdir(d)))
@@ -60,6 +60,24 @@ static void record(const char *role, int argc, char **argv)
     fclose(f);
   if (d)
     closedir(d);
+  {
+    char final[4096];
+    snprintf(final, sizeof(final), "%s/fds.%s", dir, role);
+    rename(path, final);
+  }
+}
+
+/* Until virtiofsd (when there is one) has written down its descriptors,
+ * before this QEMU exits and the shim kills it. */
+static void wait_for_virtiofsd(int argc, char **argv)
+{
+  char path[4096];
+
+  snprintf(path, sizeof(path), "%s/fds.virtiofsd", dir);
+  for (int i = 1; i < argc; i++)
+    if (strncmp(argv[i], "vhost-user-fs-device", 20) == 0)
+      for (int t = 0; t < 1000 && access(path, F_OK) < 0; t++)
+        usleep(10000);
 }
 
 static void hang(void)
@@ -215,6 +233,7 @@ int main(int argc, char **argv)
     return 0;
   }
   record("qemu", argc, argv);
+  wait_for_virtiofsd(argc, argv);
   if (strcmp(mode, "hang") == 0)
     hang();
   if (strcmp(mode, "guest") == 0 && ctl >= 0)

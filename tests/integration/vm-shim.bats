@@ -164,3 +164,36 @@ SH
 		gone "$pid"
 	done
 }
+
+# fds_of ROLE: the descriptors that fakeqemu found open as ROLE, sorted, on
+# one line.
+fds_of() {
+	sort -n "$FAKE/fds.$1" | tr '\n' ' '
+}
+
+@test "vm-shim: the prepare script, the KVM probe, virtiofsd and QEMU get only their own descriptors; the log stays open" {
+	local want
+	use_fakes
+	export HUSK_VM_VIRTIOFSD=$BATS_FILE_TMPDIR/fakeqemu FAKE_QEMU=exit
+	unset HUSK_VM_ACCEL
+	# Descriptors that husk's caller leaked to it (7 and 8) must go no
+	# further than the shim.
+	hrun --debug --log "$BATS_TEST_TMPDIR/log" create --bundle "$BUNDLE" "$(cid fds)" 7</dev/null 8>/dev/null
+	assert_failure
+	assert_output --partial "QEMU exited"
+	[ -z "$(ls -A "$HUSK_ROOT")" ]
+	[ "$(fds_of prepare)" = "0 1 2 " ]
+	# The probe runs where /dev/kvm can be opened (and its verdict is not
+	# cached yet: HUSK_VM_CACHE is this test's).
+	if [ -w /dev/kvm ]; then
+		[ "$(fds_of probe)" = "0 1 2 " ]
+	fi
+	want=$( (printf '0\n1\n2\n'; sed -n 's/^--fd=//p' "$FAKE/args.virtiofsd") | sort -n | tr '\n' ' ')
+	[ "$(fds_of virtiofsd)" = "$want" ]
+	want=$( (printf '0\n1\n2\n'; grep -o 'fd=[0-9]*$' "$FAKE/args.qemu" | cut -d= -f2) | sort -n | tr '\n' ' ')
+	[ "$(fds_of qemu)" = "$want" ]
+	# QEMU's four ports: control, stdout, stderr, stdin.
+	[ "$(wc -w <<<"$want")" -eq 7 ]
+	# The shim still logs after it closed what it does not keep.
+	grep -q "QEMU started" "$BATS_TEST_TMPDIR/log"
+}
