@@ -338,9 +338,13 @@ static void place_bundle(struct guest *g)
   _cleanup_free_ char *cfg = NULL;
   int r, fd;
 
+  const char *what;
+
   if (!g->id || !g->bundle || !g->rootfs || !g->config || !g->share || g->bundle[0] != '/' ||
       g->rootfs[0] != '/')
     fail(g, "control channel: incomplete job");
+  if (hk_vm_guest_clash(g->rootfs, &what) || hk_vm_guest_clash(g->bundle, &what))
+    fail(g, "the bundle or rootfs is where the guest keeps its own `%s`", what);
   if (mkdir_p(g->bundle) < 0 || mkdir_p(g->rootfs) < 0)
     fail(g, "create %s: %s", g->rootfs, strerror(errno));
   cfg = hk_xasprintf("%s/config.json", g->bundle);

@@ -111,9 +111,9 @@ static int prepare_guest(struct hk_vm_host *h, hk_error_t **err)
                           "VM handler: husk-vm-prepare not found (at %s; reinstall husk or set "
                           "HUSK_VM_PREPARE)",
                           HK_VM_PREPARE_INSTALLED);
-  /* The husk that execs us waits for our report: its binary is the
-   * guest's /bin/husk, ours its /husk-vm-init. */
-  exe = hk_xasprintf("/proc/%d/exe", (int)getppid());
+  /* husk's binary (passed by the husk that execs us) is the guest's
+   * /bin/husk, ours its /husk-vm-init. */
+  exe = hk_xstrdup(h->husk_exe ? h->husk_exe : "/nonexistent/husk");
   shim = hk_xasprintf("/proc/%d/exe", (int)getpid());
   if (pipe2(pout, O_CLOEXEC) < 0)
     return hk_error_make(err, errno, "VM handler: pipe");
@@ -293,6 +293,32 @@ static void size_vm(struct hk_vm_host *h, const struct hk_spec *spec)
 #define MAX_BIND_DIRS 16
 #define MAX_BIND_FILE (1024 * 1024)
 
+bool hk_vm_guest_clash(const char *p, const char **what)
+{
+  /* What the guest init mounts or keeps (vm-guest.c), and its root. */
+  static const char *const own[] = {"/proc",      "/sys",
+                                    "/dev",       "/bin",
+                                    "/lib",       "/lib64",
+                                    "/etc/passwd", "/etc/group",
+                                    "/run/husk",  "/run/husk-vm.pid",
+                                    "/run/husk-vm-console.sock", "/husk-vm-init",
+                                    "/newroot"};
+  size_t pl = strlen(p);
+
+  while (pl > 1 && p[pl - 1] == '/')
+    pl--;
+  for (size_t i = 0; i < HK_ARRAY_SIZE(own); i++) {
+    size_t n = strlen(own[i]);
+    /* p is it or inside it, or p holds it (p is "/" or one of its parents). */
+    if ((strncmp(p, own[i], n) == 0 && (p[n] == '\0' || p[n] == '/')) ||
+        (pl <= n && strncmp(own[i], p, pl) == 0 && (own[i][pl] == '/' || pl == 1))) {
+      *what = own[i];
+      return true;
+    }
+  }
+  return false;
+}
+
 /* A path the guest provides itself, where nothing from the host goes. */
 static bool guest_owned(const char *p)
 {
@@ -373,11 +399,16 @@ int hk_vm_host_prepare(struct hk_vm_host *h, const struct hk_spec *spec, const c
 
   if (geteuid() != 0)
     return hk_error_plain(err, EPERM, "VM handler: needs root (virtiofsd and the VM's devices)");
-  if (guest_owned(rootfs))
+  if (hk_vm_guest_clash(rootfs, &why))
     return hk_error_plain(err, EINVAL,
-                          "VM handler: the rootfs `%s` cannot be shared (/, /proc, /sys and /dev "
-                          "are the guest's own)",
-                          rootfs);
+                          "VM handler: root.path: the rootfs `%s` cannot be shared with the "
+                          "guest, which keeps its own `%s` there",
+                          rootfs, why);
+  if (hk_vm_guest_clash(bundle, &why))
+    return hk_error_plain(err, EINVAL,
+                          "VM handler: the bundle `%s` cannot be placed in the guest, which keeps "
+                          "its own `%s` there",
+                          bundle, why);
   if (collect_binds(h, spec, bundle, err) < 0)
     return -1;
   h->qemu = hk_vm_find_qemu(err);
@@ -402,6 +433,7 @@ int hk_vm_host_prepare(struct hk_vm_host *h, const struct hk_spec *spec, const c
 
 void hk_vm_host_clear(struct hk_vm_host *h)
 {
+  free(h->husk_exe);
   free(h->qemu);
   free(h->virtiofsd);
   free(h->kernel);

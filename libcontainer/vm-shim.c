@@ -631,8 +631,9 @@ static __attribute__((noreturn)) void shim_main(struct shim *s)
 }
 
 /* husk-vm-shim ID BUNDLE ROOTFS CONFIG STATE_FD REPORT_FD CONSOLE_FD
- * CONSOLE_SOCKET LOG_FD,JSON,DEBUG (-1 for none), as hk_vm_spawn (vm.c) execs it: everything from
- * here on is reported on REPORT_FD ("OK", or the message of what failed). */
+ * CONSOLE_SOCKET LOG_FD,JSON,DEBUG,HUSK_EXE_FD (-1 for none), as
+ * hk_vm_spawn (vm.c) execs it: everything from here on is reported on
+ * REPORT_FD ("OK", or the message of what failed). */
 int hk_vm_shim_main(int argc, char **argv)
 {
   struct hk_spec *spec = NULL;
@@ -640,9 +641,10 @@ int hk_vm_shim_main(int argc, char **argv)
   struct hk_vm_host h = {0};
   struct shim s = {.v = &v, .h = &h, .console = -1, .pty = -1, .report = -1};
   hk_error_t *err = NULL;
-  int console_fd, log_fd = -1, json = 0, debug = 0;
+  int console_fd, log_fd = -1, json = 0, debug = 0, exe_fd = -1;
 
-  if (argc != 10 || sscanf(argv[9], "%d,%d,%d", &log_fd, &json, &debug) != 3) {
+  if (argc != 10 || sscanf(argv[9], "%d,%d,%d,%d", &log_fd, &json, &debug, &exe_fd) != 4 ||
+      exe_fd < 0) {
     fprintf(stderr, "husk-vm-shim: run by husk for a VM container, not by hand\n");
     return 2;
   }
@@ -662,11 +664,15 @@ int hk_vm_shim_main(int argc, char **argv)
     fcntl(console_fd, F_SETFD, FD_CLOEXEC);
   if (log_fd >= 0)
     fcntl(log_fd, F_SETFD, FD_CLOEXEC);
+  fcntl(exe_fd, F_SETFD, FD_CLOEXEC);
+  /* husk's binary, which husk-vm-prepare packs for the guest. */
+  h.husk_exe = hk_xasprintf("/proc/%d/fd/%d", (int)getpid(), exe_fd);
   if (hk_spec_load(v.config_path, &spec, &err) < 0)
     goto fail;
   v.spec = spec;
   if (hk_vm_host_prepare(&h, spec, v.bundle, v.rootfs, &err) < 0)
     goto fail;
+  close(exe_fd);
   if (spec->process.terminal) {
     s.console = console_fd >= 0 ? console_fd : hk_console_socket_connect(v.console_socket, &err);
     if (s.console < 0)

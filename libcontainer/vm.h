@@ -68,8 +68,13 @@ pid_t hk_vm_spawn(const struct hk_vm_launch *v, hk_error_t **err);
  * (recorded in vm.pids).  No-op for other containers. */
 void hk_vm_cleanup(int dirfd);
 
-/* A VM container (vm.pids exists in its state directory). */
-bool hk_vm_is(int dirfd);
+/* Record in annotations (a container's, saved in state.json) that it runs
+ * in a VM: run.oci.handler=vm, also when the binary's name chose it. */
+void hk_vm_mark(struct hk_kv_list *annotations);
+
+/* A VM container, by its state (annotations); for a state.json written
+ * before the handler was recorded there, by its vm.pids. */
+bool hk_vm_is(const struct hk_state *s, int dirfd);
 
 /* pause/resume through QMP stop/cont. */
 int hk_vm_freeze(int dirfd, const char *id, bool pause, hk_error_t **err);
@@ -114,11 +119,15 @@ int hk_vm_recv_fd(int sock);
 
 /* Internals shared by vm.c, vm-host.c and vm-shim.c. */
 /* Close every descriptor from lowfd up (in a child, before exec). */
+/* p is (or holds, or lies inside) a path the guest keeps for itself (its
+ * /proc, /run/husk, ...); *what says which. */
+bool hk_vm_guest_clash(const char *p, const char **what);
 void hk_vm_close_from(int lowfd);
 char *hk_vm_find_exe(const char *name);
 const char *hk_vm_env_or(const char *name, const char *def);
 char *hk_vm_find_qemu(hk_error_t **err);
 struct hk_vm_host {
+  char *husk_exe;         /* a path to husk's binary, for the guest */
   char *qemu, *virtiofsd; /* virtiofsd NULL: 9p */
   char *kernel, *initrd;
   bool kvm;

@@ -197,3 +197,58 @@ fds_of() {
 	# The shim still logs after it closed what it does not keep.
 	grep -q "QEMU started" "$BATS_TEST_TMPDIR/log"
 }
+
+@test "vm-shim: the guest's husk comes from husk by descriptor; a rootfs where the guest keeps its own files is refused" {
+	use_fakes
+	export FAKE_QEMU=exit HUSK_VM_ACCEL=tcg
+	hrun create --bundle "$BUNDLE" "$(cid exe)"
+	assert_failure
+	# Not /proc/<husk's PID>/exe, which names whatever has that PID once
+	# husk is gone: a descriptor the shim holds.
+	run sed -n 2p "$FAKE/args.prepare"
+	assert_output --regexp '^/proc/[0-9]+/fd/[0-9]+$'
+	# husk's sealed copy of itself (selfexe.h: the loadable part of $HUSK).
+	[ -s "$FAKE/husk-copy" ]
+	cmp -n "$(stat -c %s "$FAKE/husk-copy")" "$FAKE/husk-copy" "$HUSK"
+
+	# /run holds the guest's own /run/husk: the shared rootfs would hide it.
+	rm -f "$FAKE/args.qemu"
+	update_config '.root.path = "/run"'
+	hrun create --bundle "$BUNDLE" "$(cid run)"
+	assert_failure
+	assert_output --partial "root.path: the rootfs \`/run\` cannot be shared with the guest, which keeps its own \`/run/husk\` there"
+	[ -z "$(ls -A "$HUSK_ROOT")" ]
+	[ ! -e "$FAKE/args.qemu" ]
+}
+
+@test "vm-shim: state.json records the handler; QMP events are not taken for the answer" {
+	local id
+	use_fakes
+	export FAKE_QEMU=guest FAKE_QMP=error FAKE_EXIT=signal HUSK_VM_ACCEL=tcg
+	# No annotation: the name husk-vm chose the handler.
+	update_config 'del(.annotations["run.oci.handler"])'
+	ln -s "$HUSK" "$BATS_TEST_TMPDIR/husk-vm"
+	id=$(cid state)
+	timeout 60 "$BATS_TEST_TMPDIR/husk-vm" --root "$HUSK_ROOT" create --bundle "$BUNDLE" "$id" \
+		</dev/null >"$BATS_TEST_TMPDIR/create.out" 2>&1 3>&-
+	[ "$(husk state "$id" | jq -r '.annotations["run.oci.handler"]')" = vm ]
+	run husk start "$id"
+	assert_success
+	# The fake answers `stop` with a STOP event, then an error.
+	run husk pause "$id"
+	assert_failure
+	assert_output --partial "fake QMP refuses"
+	[ "$(container_status "$id")" = running ]
+	# Recognised by its state, not by vm.pids.
+	mv "$HUSK_ROOT/$id/vm.pids" "$BATS_TEST_TMPDIR/vm.pids"
+	run husk exec "$id" true
+	assert_failure
+	assert_output --partial "runs in a VM"
+	mv "$BATS_TEST_TMPDIR/vm.pids" "$HUSK_ROOT/$id/vm.pids"
+	run husk kill "$id" TERM
+	assert_success
+	wait_for_status "$id" stopped
+	run husk delete "$id"
+	assert_success
+	[ -z "$(ls -A "$HUSK_ROOT")" ]
+}
