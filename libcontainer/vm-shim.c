@@ -582,7 +582,7 @@ static __attribute__((noreturn)) void shim_main(struct shim *s)
     keep[nk++] = hk_log_fd();
   {
     int f = openat(s->dirfd, HK_EXEC_FIFO, O_PATH | O_CLOEXEC | O_NOFOLLOW);
-    if (f < 0 || dup3(f, HK_VM_SHIM_FIFO_FD, O_CLOEXEC) < 0)
+    if (f < 0 || (f != HK_VM_SHIM_FIFO_FD && dup3(f, HK_VM_SHIM_FIFO_FD, O_CLOEXEC) < 0))
       shim_fail(s, "VM handler: hold exec.fifo: %s", strerror(errno));
     if (f != HK_VM_SHIM_FIFO_FD)
       close(f);

@@ -252,3 +252,15 @@ fds_of() {
 	assert_success
 	[ -z "$(ls -A "$HUSK_ROOT")" ]
 }
+
+@test "vm-shim: a shim that inherits descriptors 3 to 99 keeps its own when exec.fifo takes 100" {
+	use_fakes
+	export FAKE_QEMU=guest HUSK_VM_ACCEL=tcg
+	# husk's caller leaks 3 to 99: what the shim opens lands on 100 and up,
+	# where it holds exec.fifo.
+	# shellcheck disable=SC2016
+	run bash -c 'for i in $(seq 3 99); do eval "exec $i</dev/null"; done
+		exec timeout 60 "$1" --root "$2" run --bundle "$3" "$4"' _ "$HUSK" "$HUSK_ROOT" "$BUNDLE" "$(cid fd100)"
+	[ "$status" -eq 7 ] || fail "status $status: $output"
+	[ -z "$(ls -A "$HUSK_ROOT")" ]
+}
