@@ -296,12 +296,18 @@ static void size_vm(struct hk_vm_host *h, const struct hk_spec *spec)
 bool hk_vm_guest_clash(const char *p, const char **what)
 {
   /* What the guest init mounts or keeps (vm-guest.c), and its root. */
-  static const char *const own[] = {"/proc",      "/sys",
-                                    "/dev",       "/bin",
-                                    "/lib",       "/lib64",
-                                    "/etc/passwd", "/etc/group",
-                                    "/run/husk",  "/run/husk-vm.pid",
-                                    "/run/husk-vm-console.sock", "/husk-vm-init",
+  static const char *const own[] = {"/proc",
+                                    "/sys",
+                                    "/dev",
+                                    "/bin",
+                                    "/lib",
+                                    "/lib64",
+                                    "/etc/passwd",
+                                    "/etc/group",
+                                    "/run/husk",
+                                    "/run/husk-vm.pid",
+                                    "/run/husk-vm-console.sock",
+                                    "/husk-vm-init",
                                     "/newroot"};
   size_t pl = strlen(p);
 

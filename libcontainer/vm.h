@@ -95,11 +95,11 @@ int hk_vm_msg_recv(int fd, char word[16], char **data, size_t *len);
  * once its destination is gone. */
 struct hk_vm_relay {
   int from, to;
-  bool eof;    /* the source ended (or failed) */
-  bool dead;   /* the destination failed: input is discarded */
-  bool sock;   /* to is a socket: written with MSG_DONTWAIT */
+  bool eof;  /* the source ended (or failed) */
+  bool dead; /* the destination failed: input is discarded */
+  bool sock; /* to is a socket: written with MSG_DONTWAIT */
   size_t chunk, off, len;
-  int ip, op;  /* this round's entries in the poll set, or -1 */
+  int ip, op; /* this round's entries in the poll set, or -1 */
   char buf[32768];
 };
 void hk_vm_relay_init(struct hk_vm_relay *r, int from, int to);
