@@ -625,6 +625,7 @@ static int create_vm(struct launch *l, const struct hk_create_opts *o, hk_error_
 
   if (hk_container_claim(o->root, o->id, &l->c, err) < 0)
     return -1;
+  hk_vm_mark(&l->spec->annotations); /* in state.json */
   v.dirfd = l->c->dirfd;
   if (l->spec->process.terminal && l->relay_tty) {
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -1121,7 +1122,7 @@ static int freeze(const char *root, const char *id, bool pause, hk_error_t **err
   if (strcmp(c->state->status, want) != 0 && !(pause && strcmp(c->state->status, "created") == 0))
     return hk_error_plain(err, EINVAL, "cannot %s container \"%s\": it is %s",
                          pause ? "pause" : "resume", id, c->state->status);
-  if (cg == NULL && hk_vm_is(c->dirfd))
+  if (cg == NULL && hk_vm_is(c->state, c->dirfd))
     return hk_vm_freeze(c->dirfd, id, pause, err);
   if (cg == NULL)
     return hk_error_plain(err, ENOTSUP, "cannot %s container \"%s\": it has no cgroup",

@@ -441,7 +441,7 @@ int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **er
                           o->id);
   /* Its recorded process is the shim on the host: joining its namespaces
    * would run the new process outside the VM. */
-  if (hk_vm_is(c->dirfd))
+  if (hk_vm_is(c->state, c->dirfd))
     return hk_error_plain(err, ENOTSUP,
                           "cannot exec in container \"%s\": it runs in a VM, and exec into the "
                           "guest is not supported",

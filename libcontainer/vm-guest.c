@@ -338,9 +338,13 @@ static void place_bundle(struct guest *g)
   _cleanup_free_ char *cfg = NULL;
   int r, fd;
 
+  const char *what;
+
   if (!g->id || !g->bundle || !g->rootfs || !g->config || !g->share || g->bundle[0] != '/' ||
       g->rootfs[0] != '/')
     fail(g, "control channel: incomplete job");
+  if (hk_vm_guest_clash(g->rootfs, &what) || hk_vm_guest_clash(g->bundle, &what))
+    fail(g, "the bundle or rootfs is where the guest keeps its own `%s`", what);
   if (mkdir_p(g->bundle) < 0 || mkdir_p(g->rootfs) < 0)
     fail(g, "create %s: %s", g->rootfs, strerror(errno));
   cfg = hk_xasprintf("%s/config.json", g->bundle);
@@ -542,31 +546,36 @@ static void on_control(struct guest *g, bool *started)
 
 static __attribute__((noreturn)) void supervise(struct guest *g)
 {
+  /* The terminal both ways, never blocking: a host that does not read
+   * must not keep this loop from control messages (signals). */
+  struct hk_vm_relay out, in;
   sigset_t set;
-  struct pollfd p[4];
-  bool started = false, tty_open = g->pty >= 0;
+  bool started = false;
   int sfd;
 
+  if (g->pty >= 0) {
+    fcntl(g->pty, F_SETFL, fcntl(g->pty, F_GETFL) | O_NONBLOCK);
+    fcntl(g->tty, F_SETFL, fcntl(g->tty, F_GETFL) | O_NONBLOCK);
+  }
+  hk_vm_relay_init(&out, g->pty, g->pty >= 0 ? g->tty : -1);
+  hk_vm_relay_init(&in, g->pty >= 0 ? g->tty : -1, g->pty);
   sigemptyset(&set);
   sigaddset(&set, SIGCHLD);
   sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   for (;;) {
+    struct pollfd p[6];
     int n = 0, st;
     pid_t pid;
     p[n++] = (struct pollfd){.fd = g->ctl, .events = POLLIN};
     p[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
-    if (tty_open) {
-      p[n++] = (struct pollfd){.fd = g->pty, .events = POLLIN};
-      p[n++] = (struct pollfd){.fd = g->tty, .events = POLLIN};
-    }
+    hk_vm_relay_poll(&out, p, &n, true);
+    hk_vm_relay_poll(&in, p, &n, true);
     if (poll(p, n, -1) < 0 && errno != EINTR)
       fail(g, "poll: %s", strerror(errno));
+    hk_vm_relay_run(&out, p);
+    hk_vm_relay_run(&in, p);
     if (p[0].revents)
       on_control(g, &started);
-    if (tty_open && p[2].revents && !hk_pump(g->pty, g->tty))
-      tty_open = false;
-    if (tty_open && p[3].revents)
-      hk_pump(g->tty, g->pty);
     if (p[1].revents) {
       struct signalfd_siginfo si;
       while (read(sfd, &si, sizeof(si)) > 0)
@@ -575,12 +584,9 @@ static __attribute__((noreturn)) void supervise(struct guest *g)
     while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
       if (pid != g->pid)
         continue;
-      /* What the terminal still holds goes out first. */
-      while (tty_open && hk_pump(g->pty, g->tty)) {
-        struct pollfd q = {.fd = g->pty, .events = POLLIN};
-        if (poll(&q, 1, 0) != 1)
-          break;
-      }
+      /* What the terminal still holds goes out first (the host reads
+       * everything, discarding what it cannot deliver). */
+      hk_vm_relay_flush(&out, 10000);
       report(g, st);
       power_off();
     }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +35,14 @@
 #define DEFAULT_MEM_MIB    512
 #define GUEST_OVERHEAD_MIB 128
 
+void hk_vm_close_from(int lowfd)
+{
+  if (syscall(SYS_close_range, (unsigned)lowfd, ~0U, 0) == 0)
+    return;
+  for (int fd = lowfd; fd < 65536; fd++)
+    close(fd);
+}
+
 static char *prepare_script(void)
 {
   const char *cands[] = {getenv("HUSK_VM_PREPARE"), HK_VM_PREPARE_INSTALLED, HK_VM_PREPARE_SRCDIR};
@@ -43,14 +52,58 @@ static char *prepare_script(void)
   return NULL;
 }
 
-/* Run husk-vm-prepare and read its "kernel PATH" and "initrd PATH". */
+#define DEFAULT_PREPARE_TIMEOUT 300 /* s: building the initramfs the first time */
+
+/* Read the prepare script's stdout and stderr until both end, or until
+ * deadline (ms on CLOCK_MONOTONIC): false on time out. */
+static bool read_prepare(int out, int err, char *obuf, size_t osize, char *ebuf, size_t esize,
+                         long deadline)
+{
+  size_t on = 0, en = 0;
+  int fds[2] = {out, err};
+
+  while (fds[0] >= 0 || fds[1] >= 0) {
+    struct pollfd p[2] = {{.fd = fds[0], .events = POLLIN}, {.fd = fds[1], .events = POLLIN}};
+    struct timespec t;
+    long left;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    left = deadline - (t.tv_sec * 1000 + t.tv_nsec / 1000000);
+    if (left <= 0)
+      return false;
+    if (poll(p, 2, left) < 0 && errno != EINTR)
+      return false;
+    for (int i = 0; i < 2; i++) {
+      char *buf = i ? ebuf : obuf;
+      size_t *n = i ? &en : &on, size = i ? esize : osize;
+      char sink[512];
+      ssize_t r;
+      if (fds[i] < 0 || !p[i].revents)
+        continue;
+      /* Past what we keep, the rest is read and dropped. */
+      r = *n < size - 1 ? read(fds[i], buf + *n, size - 1 - *n) : read(fds[i], sink, sizeof(sink));
+      if (r > 0 && *n < size - 1)
+        *n += r;
+      else if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
+        fds[i] = -1;
+    }
+  }
+  obuf[on] = ebuf[en] = '\0';
+  return true;
+}
+
+/* Run husk-vm-prepare (within HUSK_VM_PREPARE_TIMEOUT) and read its
+ * "kernel PATH" and "initrd PATH". */
 static int prepare_guest(struct hk_vm_host *h, hk_error_t **err)
 {
   _cleanup_free_ char *script = prepare_script(), *exe = NULL, *shim = NULL;
-  _cleanup_fclose_ FILE *f = NULL;
-  char line[4096], errbuf[2048] = "";
-  int pout[2], perr[2], st;
-  size_t en = 0;
+  const char *t = getenv("HUSK_VM_PREPARE_TIMEOUT");
+  long secs = t && atol(t) > 0 ? atol(t) : DEFAULT_PREPARE_TIMEOUT;
+  char out[8192], errbuf[2048];
+  int pout[2], perr[2], st = 0;
+  struct timespec now;
+  size_t en;
+  bool done;
   pid_t pid;
 
   if (script == NULL)
@@ -58,36 +111,63 @@ static int prepare_guest(struct hk_vm_host *h, hk_error_t **err)
                           "VM handler: husk-vm-prepare not found (at %s; reinstall husk or set "
                           "HUSK_VM_PREPARE)",
                           HK_VM_PREPARE_INSTALLED);
-  /* The husk that execs us waits for our report: its binary is the
-   * guest's /bin/husk, ours its /husk-vm-init. */
-  exe = hk_xasprintf("/proc/%d/exe", (int)getppid());
+  /* husk's binary (passed by the husk that execs us) is the guest's
+   * /bin/husk, ours its /husk-vm-init. */
+  exe = hk_xstrdup(h->husk_exe ? h->husk_exe : "/nonexistent/husk");
   shim = hk_xasprintf("/proc/%d/exe", (int)getpid());
-  if (pipe2(pout, O_CLOEXEC) < 0 || pipe2(perr, O_CLOEXEC) < 0)
+  if (pipe2(pout, O_CLOEXEC) < 0)
     return hk_error_make(err, errno, "VM handler: pipe");
+  if (pipe2(perr, O_CLOEXEC) < 0) {
+    close(pout[0]);
+    close(pout[1]);
+    return hk_error_make(err, errno, "VM handler: pipe");
+  }
   pid = fork();
   if (pid == 0) {
+    int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    /* A group of its own, so that a time out ends all it started. */
+    setpgid(0, 0);
+    dup2(nul, 0);
     dup2(pout[1], 1);
     dup2(perr[1], 2);
+    hk_vm_close_from(3);
     execl(script, script, exe, shim, (char *)NULL);
     _exit(127);
   }
   close(pout[1]);
   close(perr[1]);
-  f = fdopen(pout[0], "r");
-  while (f && fgets(line, sizeof(line), f)) {
-    line[strcspn(line, "\n")] = '\0';
-    if (strncmp(line, "kernel ", 7) == 0)
-      h->kernel = hk_xstrdup(line + 7);
-    else if (strncmp(line, "initrd ", 7) == 0)
-      h->initrd = hk_xstrdup(line + 7);
+  if (pid > 0)
+    setpgid(pid, pid); /* as the child does: whichever runs first */
+  if (pid < 0) {
+    close(pout[0]);
+    close(perr[0]);
+    return hk_error_make(err, errno, "VM handler: fork");
   }
-  for (ssize_t n;
-       en < sizeof(errbuf) - 1 && (n = read(perr[0], errbuf + en, sizeof(errbuf) - 1 - en)) > 0;)
-    en += n;
-  errbuf[en] = '\0';
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  done = read_prepare(pout[0], perr[0], out, sizeof(out), errbuf, sizeof(errbuf),
+                      now.tv_sec * 1000 + now.tv_nsec / 1000000 + secs * 1000);
+  close(pout[0]);
   close(perr[0]);
+  if (!done) {
+    kill(-pid, SIGKILL);
+    kill(pid, SIGKILL);
+  }
   while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
     ;
+  if (!done)
+    return hk_error_plain(err, ETIMEDOUT,
+                          "VM handler: %s did not finish within %ld s (HUSK_VM_PREPARE_TIMEOUT)",
+                          script, secs);
+  for (char *line = out, *next; line && *line; line = next) {
+    next = strchr(line, '\n');
+    if (next)
+      *next++ = '\0';
+    if (strncmp(line, "kernel ", 7) == 0 && !h->kernel)
+      h->kernel = hk_xstrdup(line + 7);
+    else if (strncmp(line, "initrd ", 7) == 0 && !h->initrd)
+      h->initrd = hk_xstrdup(line + 7);
+  }
+  en = strlen(errbuf);
   while (en && errbuf[en - 1] == '\n')
     errbuf[--en] = '\0';
   if (st != 0 || !h->kernel || !h->initrd) {
@@ -136,10 +216,11 @@ static bool kvm_probe(const struct hk_vm_host *h, const char **why)
     return false;
   pid = fork();
   if (pid == 0) {
-    int nul = open("/dev/null", O_RDWR);
+    int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
     dup2(nul, 0);
     dup2(pfd[1], 1);
     dup2(nul, 2);
+    hk_vm_close_from(3);
     execlp(h->qemu, h->qemu, "-M", "microvm", "-accel", "kvm", "-cpu", "host,-arch-capabilities",
            "-m", "128", "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
            "-kernel", h->kernel, "-append", "earlyprintk=ttyS0 console=ttyS0 panic=-1 reboot=t",
@@ -211,6 +292,38 @@ static void size_vm(struct hk_vm_host *h, const struct hk_spec *spec)
 
 #define MAX_BIND_DIRS 16
 #define MAX_BIND_FILE (1024 * 1024)
+
+bool hk_vm_guest_clash(const char *p, const char **what)
+{
+  /* What the guest init mounts or keeps (vm-guest.c), and its root. */
+  static const char *const own[] = {"/proc",
+                                    "/sys",
+                                    "/dev",
+                                    "/bin",
+                                    "/lib",
+                                    "/lib64",
+                                    "/etc/passwd",
+                                    "/etc/group",
+                                    "/run/husk",
+                                    "/run/husk-vm.pid",
+                                    "/run/husk-vm-console.sock",
+                                    "/husk-vm-init",
+                                    "/newroot"};
+  size_t pl = strlen(p);
+
+  while (pl > 1 && p[pl - 1] == '/')
+    pl--;
+  for (size_t i = 0; i < HK_ARRAY_SIZE(own); i++) {
+    size_t n = strlen(own[i]);
+    /* p is it or inside it, or p holds it (p is "/" or one of its parents). */
+    if ((strncmp(p, own[i], n) == 0 && (p[n] == '\0' || p[n] == '/')) ||
+        (pl <= n && strncmp(own[i], p, pl) == 0 && (own[i][pl] == '/' || pl == 1))) {
+      *what = own[i];
+      return true;
+    }
+  }
+  return false;
+}
 
 /* A path the guest provides itself, where nothing from the host goes. */
 static bool guest_owned(const char *p)
@@ -292,11 +405,16 @@ int hk_vm_host_prepare(struct hk_vm_host *h, const struct hk_spec *spec, const c
 
   if (geteuid() != 0)
     return hk_error_plain(err, EPERM, "VM handler: needs root (virtiofsd and the VM's devices)");
-  if (guest_owned(rootfs))
+  if (hk_vm_guest_clash(rootfs, &why))
     return hk_error_plain(err, EINVAL,
-                          "VM handler: the rootfs `%s` cannot be shared (/, /proc, /sys and /dev "
-                          "are the guest's own)",
-                          rootfs);
+                          "VM handler: root.path: the rootfs `%s` cannot be shared with the "
+                          "guest, which keeps its own `%s` there",
+                          rootfs, why);
+  if (hk_vm_guest_clash(bundle, &why))
+    return hk_error_plain(err, EINVAL,
+                          "VM handler: the bundle `%s` cannot be placed in the guest, which keeps "
+                          "its own `%s` there",
+                          bundle, why);
   if (collect_binds(h, spec, bundle, err) < 0)
     return -1;
   h->qemu = hk_vm_find_qemu(err);
@@ -321,6 +439,7 @@ int hk_vm_host_prepare(struct hk_vm_host *h, const struct hk_spec *spec, const c
 
 void hk_vm_host_clear(struct hk_vm_host *h)
 {
+  free(h->husk_exe);
   free(h->qemu);
   free(h->virtiofsd);
   free(h->kernel);

@@ -38,6 +38,9 @@
 #include "vm.h"
 
 enum { P_CTL, P_OUT, P_ERR, P_IN, P_TTY, P_N };
+/* The relays: guest's stdout and stderr to ours, our stdin to the guest,
+ * and the terminal both ways between husk.tty and the host pty. */
+enum { R_OUT, R_ERR, R_IN, R_TTY_OUT, R_TTY_IN, R_N };
 
 struct shim {
   const struct hk_vm_launch *v;
@@ -47,8 +50,55 @@ struct shim {
   int pty;                    /* the host pty's slave, relayed to husk.tty */
   pid_t qemu, virtiofsd, opener;
   unsigned short rows, cols; /* the terminal's size, as last sent */
-  bool created, stdin_open;
+  bool created, stdin_shut;
+  bool ctl_eof;        /* QEMU closed the control channel */
+  bool exited, killed; /* the guest reported the end: exit code or signal */
+  int code;
+  long deadline; /* ms on CLOCK_MONOTONIC while waiting for QEMU to end, or 0 */
+  struct hk_vm_relay rel[R_N];
+  /* Messages to the guest, written as the control channel takes them: a
+   * guest that does not read (never booted) cannot block the shim. */
+  char *ctlq;
+  size_t ctlq_off, ctlq_len;
 };
+
+/* How long QEMU may take to end once the guest reported the exit (it powers
+ * off at once) or closed the control channel. */
+#define QEMU_END_MS 10000
+/* Seconds from QEMU's start to the container created in the guest (about
+ * 2.5 s under TCG here, a fraction of that with KVM). */
+#define DEFAULT_BOOT_TIMEOUT 120
+
+static long now_ms(void)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Queue a message of the control channel (vm.h) for the guest. */
+static void send_msg(struct shim *s, const char *word, const void *data, size_t len)
+{
+  char head[48];
+  int n = snprintf(head, sizeof(head), "%s %zu\n", word, len);
+
+  if (s->ctlq_off == s->ctlq_len)
+    s->ctlq_off = s->ctlq_len = 0;
+  s->ctlq = hk_xrealloc(s->ctlq, s->ctlq_len + n + len);
+  memcpy(s->ctlq + s->ctlq_len, head, n);
+  memcpy(s->ctlq + s->ctlq_len + n, data, len);
+  s->ctlq_len += n + len;
+}
+
+static void write_queued(struct shim *s)
+{
+  ssize_t w = send(s->sock[P_CTL], s->ctlq + s->ctlq_off, s->ctlq_len - s->ctlq_off,
+                   MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (w > 0)
+    s->ctlq_off += w;
+  else if (w < 0 && errno != EAGAIN && errno != EINTR)
+    s->ctlq_off = s->ctlq_len; /* QEMU is gone: its exit, reaped next, says why */
+}
 
 static __attribute__((noreturn)) void shim_fail(struct shim *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -132,6 +182,20 @@ static void close_others(const int *keep, size_t n)
     closedir(d);
 }
 
+/* fd itself, or a copy above HK_VM_SHIM_FIFO_FD when it is that number. */
+static int move_off(int fd)
+{
+  int to;
+
+  if (fd != HK_VM_SHIM_FIFO_FD)
+    return fd;
+  to = fcntl(fd, F_DUPFD_CLOEXEC, HK_VM_SHIM_FIFO_FD + 1);
+  if (to < 0)
+    return fd; /* dup3 fails next, with the error */
+  close(fd);
+  return to;
+}
+
 /* fork + exec with the fds in pass[] inherited, dying with the shim. */
 static pid_t launch(struct shim *s, char **argv, const int *pass, size_t npass, const char *log)
 {
@@ -148,6 +212,8 @@ static pid_t launch(struct shim *s, char **argv, const int *pass, size_t npass, 
     dup2(nul, 0);
     dup2(lfd >= 0 ? lfd : nul, 1);
     dup2(lfd >= 0 ? lfd : nul, 2);
+    /* Only stdio and pass[], whatever the shim holds. */
+    close_others(pass, npass);
     for (size_t i = 0; i < npass; i++)
       fcntl(pass[i], F_SETFD, 0);
     execvp(argv[0], argv);
@@ -233,27 +299,24 @@ static void send_job(struct shim *s)
 {
   _cleanup_free_ char *cfg = NULL;
   size_t len;
-  int c = s->sock[P_CTL];
   const char *share = s->h->virtiofsd ? "virtiofs" : "9p";
   const char *term = s->sock[P_TTY] >= 0 ? "1" : "0";
 
   if (hk_read_file(s->v->config_path, HK_VM_MSG_MAX, &cfg, &len, NULL) < 0)
     shim_fail(s, "VM handler: read %s: %s", s->v->config_path, strerror(errno));
-  if (hk_vm_msg_send(c, "id", s->v->id, strlen(s->v->id)) < 0 ||
-      hk_vm_msg_send(c, "bundle", s->v->bundle, strlen(s->v->bundle)) < 0 ||
-      hk_vm_msg_send(c, "rootfs", s->v->rootfs, strlen(s->v->rootfs)) < 0 ||
-      hk_vm_msg_send(c, "config", cfg, len) < 0 ||
-      hk_vm_msg_send(c, "share", share, strlen(share)) < 0 ||
-      hk_vm_msg_send(c, "terminal", term, 1) < 0)
-    shim_fail(s, "VM handler: send the job to the guest: %s", strerror(errno));
+  send_msg(s, "id", s->v->id, strlen(s->v->id));
+  send_msg(s, "bundle", s->v->bundle, strlen(s->v->bundle));
+  send_msg(s, "rootfs", s->v->rootfs, strlen(s->v->rootfs));
+  send_msg(s, "config", cfg, len);
+  send_msg(s, "share", share, strlen(share));
+  send_msg(s, "terminal", term, 1);
   for (size_t i = 0; i < s->h->n_dirs; i++) {
     _cleanup_free_ char *tag = hk_xasprintf("b%zu", i);
     size_t tl = strlen(tag) + 1, pl = strlen(s->h->bind_dirs[i]);
     _cleanup_free_ char *msg = hk_xmalloc0(tl + pl + 1);
     memcpy(msg, tag, tl);
     memcpy(msg + tl, s->h->bind_dirs[i], pl);
-    if (hk_vm_msg_send(c, "dir", msg, tl + pl) < 0)
-      shim_fail(s, "VM handler: send the job to the guest: %s", strerror(errno));
+    send_msg(s, "dir", msg, tl + pl);
   }
   for (size_t i = 0; i < s->h->n_files; i++) {
     const char *path = s->h->bind_files[i];
@@ -269,11 +332,9 @@ static void send_job(struct shim *s)
     memcpy(msg, path, pl + 1);
     memcpy(msg + pl + 1, mode, n);
     memcpy(msg + pl + 1 + n, data, dl);
-    if (hk_vm_msg_send(c, "file", msg, pl + 1 + n + dl) < 0)
-      shim_fail(s, "VM handler: send the job to the guest: %s", strerror(errno));
+    send_msg(s, "file", msg, pl + 1 + n + dl);
   }
-  if (hk_vm_msg_send(c, "go", "", 0) < 0)
-    shim_fail(s, "VM handler: send the job to the guest: %s", strerror(errno));
+  send_msg(s, "go", "", 0);
 }
 
 /* `husk start` opens exec.fifo for reading: a child blocks opening it for
@@ -292,23 +353,20 @@ static void wait_for_start(struct shim *s)
   }
 }
 
-static void drain(int from, int to)
+/* What the guest wrote goes out before the shim exits (waiting for slow
+ * readers, as a writer to a pipe would). */
+static void flush_output(struct shim *s)
 {
-  for (;;) {
-    struct pollfd p = {.fd = from, .events = POLLIN};
-    if (from < 0 || poll(&p, 1, 0) != 1 || !hk_pump(from, to))
-      return;
-  }
+  hk_vm_relay_flush(&s->rel[R_OUT], -1);
+  hk_vm_relay_flush(&s->rel[R_ERR], -1);
+  hk_vm_relay_flush(&s->rel[R_TTY_OUT], -1);
 }
 
 static __attribute__((noreturn)) void finish(struct shim *s, bool killed, int code)
 {
   sigset_t set;
 
-  drain(s->sock[P_OUT], 1);
-  drain(s->sock[P_ERR], 2);
-  if (s->pty >= 0)
-    drain(s->sock[P_TTY], s->pty);
+  flush_output(s);
   kill_vm(s);
   if (!killed)
     _exit(code);
@@ -327,7 +385,8 @@ static __attribute__((noreturn)) void finish(struct shim *s, bool killed, int co
   _exit(128 + code);
 }
 
-static void on_message(struct shim *s)
+/* One message from the guest; 0 at the end of the channel. */
+static int on_message(struct shim *s)
 {
   char word[16];
   _cleanup_free_ char *data = NULL;
@@ -335,7 +394,7 @@ static void on_message(struct shim *s)
   int r = hk_vm_msg_recv(s->sock[P_CTL], word, &data, &len);
 
   if (r <= 0)
-    shim_fail(s, "VM handler: the guest closed the control channel");
+    return 0;
   if (strcmp(word, "created") == 0 && !s->created) {
     /* Nobody to report to (create was interrupted): nobody will start it. */
     if (hk_write_all(s->report, "OK", 2) < 0) {
@@ -347,13 +406,18 @@ static void on_message(struct shim *s)
     s->created = true;
     wait_for_start(s);
   } else if (strcmp(word, "error") == 0) {
-    drain(s->sock[P_ERR], 2); /* what husk said there comes first */
+    hk_vm_relay_flush(&s->rel[R_ERR], 1000); /* what husk said there comes first */
     guest_said = true;
     shim_fail(s, "VM handler: in the guest: %s", data);
-  } else if (strcmp(word, "exit") == 0 || strcmp(word, "killed") == 0) {
-    int n = atoi(data);
-    finish(s, word[0] == 'k', n);
+  } else if ((strcmp(word, "exit") == 0 || strcmp(word, "killed") == 0) && !s->exited) {
+    /* The guest powers off now: what it wrote is all out once QEMU ends. */
+    s->exited = true;
+    s->killed = word[0] == 'k';
+    s->code = atoi(data);
+    s->rel[R_IN].eof = true;
+    s->deadline = now_ms() + QEMU_END_MS;
   }
+  return 1;
 }
 
 static void on_signal(struct shim *s, int sfd)
@@ -365,8 +429,10 @@ static void on_signal(struct shim *s, int sfd)
     if (si.ssi_signo == SIGCHLD || si.ssi_signo == SIGPIPE || si.ssi_signo == SIGWINCH)
       continue;
     snprintf(num, sizeof(num), "%u", si.ssi_signo);
+    if (s->exited)
+      continue; /* nobody left to forward to: the shim ends as the process did */
     if (s->created)
-      hk_vm_msg_send(s->sock[P_CTL], "signal", num, strlen(num));
+      send_msg(s, "signal", num, strlen(num));
     else /* nothing to forward to yet: the create is abandoned */
       shim_fail(s, "VM handler: interrupted by signal %u", si.ssi_signo);
   }
@@ -385,7 +451,7 @@ static void send_winsize(struct shim *s)
   s->rows = ws.ws_row;
   s->cols = ws.ws_col;
   snprintf(buf, sizeof(buf), "%u %u", ws.ws_row, ws.ws_col);
-  hk_vm_msg_send(s->sock[P_CTL], "winsize", buf, strlen(buf));
+  send_msg(s, "winsize", buf, strlen(buf));
 }
 
 static void reap(struct shim *s)
@@ -399,15 +465,23 @@ static void reap(struct shim *s)
       if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
         close(HK_VM_SHIM_FIFO_FD); /* no longer "created" */
         send_winsize(s);
-        hk_vm_msg_send(s->sock[P_CTL], "start", "", 0);
+        send_msg(s, "start", "", 0);
       }
     } else if (pid == s->qemu) {
       s->qemu = 0;
-      drain(s->sock[P_CTL], -1);
+      /* What the guest said before it went, its exit status above all, is
+       * still in the channel: read it all (QEMU is gone, so it ends). */
+      while (!s->ctl_eof && on_message(s) > 0)
+        ;
+      s->ctl_eof = true;
+      if (s->exited)
+        finish(s, s->killed, s->code);
       shim_fail(s, "VM handler: QEMU exited (status %d); see qemu.log in the state directory",
                 WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
     } else if (pid == s->virtiofsd) {
       s->virtiofsd = 0;
+      if (s->exited) /* it ends with QEMU's connection, which may come first */
+        continue;
       shim_fail(s, "VM handler: virtiofsd exited; see virtiofsd.log in the state directory");
     }
   }
@@ -416,58 +490,68 @@ static void reap(struct shim *s)
 static __attribute__((noreturn)) void loop(struct shim *s, int sfd)
 {
   const char *t = getenv("HUSK_VM_BOOT_TIMEOUT");
-  long boot_ms = (t && atol(t) > 0 ? atol(t) : 300) * 1000;
-  struct timespec t0, now;
+  long boot_s = t && atol(t) > 0 ? atol(t) : DEFAULT_BOOT_TIMEOUT;
+  long boot_end = now_ms() + boot_s * 1000;
 
-  clock_gettime(CLOCK_MONOTONIC, &t0);
   for (;;) {
-    struct pollfd p[8];
-    int n = 0, i_ctl, i_sig, i_out = -1, i_err = -1, i_in = -1, i_tty = -1, i_pty = -1;
+    struct pollfd p[4 + 2 * R_N];
+    int n = 0, i_ctl, i_sig;
     long wait = -1;
 
-    i_ctl = n;
-    p[n++] = (struct pollfd){.fd = s->sock[P_CTL], .events = POLLIN};
+    i_ctl = -1;
+    if (!s->ctl_eof)
+      i_ctl = n, p[n++] = (struct pollfd){.fd = s->sock[P_CTL], .events = POLLIN};
+    if (i_ctl >= 0 && s->ctlq_off < s->ctlq_len)
+      p[i_ctl].events |= POLLOUT;
     i_sig = n;
     p[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
-    if (s->sock[P_OUT] >= 0)
-      i_out = n, p[n++] = (struct pollfd){.fd = s->sock[P_OUT], .events = POLLIN};
-    if (s->sock[P_ERR] >= 0)
-      i_err = n, p[n++] = (struct pollfd){.fd = s->sock[P_ERR], .events = POLLIN};
-    if (s->stdin_open && s->created)
-      i_in = n, p[n++] = (struct pollfd){.fd = 0, .events = POLLIN};
-    if (s->sock[P_TTY] >= 0)
-      i_tty = n, p[n++] = (struct pollfd){.fd = s->sock[P_TTY], .events = POLLIN};
-    if (s->pty >= 0)
-      i_pty = n, p[n++] = (struct pollfd){.fd = s->pty, .events = POLLIN};
-    if (!s->created) {
-      clock_gettime(CLOCK_MONOTONIC, &now);
-      wait = boot_ms - ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000);
+    for (int r = 0; r < R_N; r++)
+      hk_vm_relay_poll(&s->rel[r], p, &n, r != R_IN || (s->created && !s->exited));
+    if (s->deadline) {
+      wait = s->deadline - now_ms();
+      if (wait <= 0 && s->exited) {
+        kill_vm(s); /* it did not power off: its output is what came */
+        finish(s, s->killed, s->code);
+      }
       if (wait <= 0)
+        shim_fail(s, "VM handler: the guest closed the control channel");
+    }
+    /* The job, the guest's boot and the container's creation. */
+    if (!s->created) {
+      long left = boot_end - now_ms();
+      if (left <= 0)
         shim_fail(s,
                   "VM handler: the guest did not create the container within %ld s "
                   "(HUSK_VM_BOOT_TIMEOUT)",
-                  boot_ms / 1000);
+                  boot_s);
+      if (wait < 0 || left < wait)
+        wait = left;
     }
     if (poll(p, n, wait) < 0 && errno != EINTR)
       shim_fail(s, "VM handler: poll: %s", strerror(errno));
-    if (i_out >= 0 && p[i_out].revents && !hk_pump(s->sock[P_OUT], 1))
-      close(s->sock[P_OUT]), s->sock[P_OUT] = -1;
-    if (i_err >= 0 && p[i_err].revents && !hk_pump(s->sock[P_ERR], 2))
-      close(s->sock[P_ERR]), s->sock[P_ERR] = -1;
-    if (i_in >= 0 && p[i_in].revents && !hk_pump(0, s->sock[P_IN])) {
-      /* EOF: shut our side for writing, which the guest reads as EOF once
-       * QEMU has taken what is queued (a close would make QEMU drop it). */
-      s->stdin_open = false;
+    for (int r = 0; r < R_N; r++) {
+      struct hk_vm_relay *rl = &s->rel[r];
+      /* The size that the console socket's peer set comes along with the
+       * next keystrokes. */
+      if (r == R_TTY_IN && rl->ip >= 0 && (p[rl->ip].revents & POLLIN))
+        send_winsize(s);
+      hk_vm_relay_run(rl, p);
+    }
+    /* The end of stdin: shut our side for writing, which the guest reads
+     * as EOF once QEMU has taken what is queued (a close would make QEMU
+     * drop it). */
+    if (!s->stdin_shut && s->sock[P_IN] >= 0 && hk_vm_relay_done(&s->rel[R_IN])) {
+      s->stdin_shut = true;
       shutdown(s->sock[P_IN], SHUT_WR);
     }
-    if (i_tty >= 0 && p[i_tty].revents)
-      hk_pump(s->sock[P_TTY], s->pty);
-    if (i_pty >= 0 && p[i_pty].revents & POLLIN) {
-      send_winsize(s);
-      hk_pump(s->pty, s->sock[P_TTY]);
+    if (i_ctl >= 0 && (p[i_ctl].revents & POLLOUT))
+      write_queued(s);
+    if (i_ctl >= 0 && (p[i_ctl].revents & ~POLLOUT) && on_message(s) == 0 && !s->ctl_eof) {
+      /* QEMU closed it: its exit, reaped next, says why. */
+      s->ctl_eof = true;
+      if (!s->deadline)
+        s->deadline = now_ms() + QEMU_END_MS;
     }
-    if (p[i_ctl].revents)
-      on_message(s);
     if (p[i_sig].revents)
       on_signal(s, sfd);
     reap(s);
@@ -486,11 +570,19 @@ static __attribute__((noreturn)) void shim_main(struct shim *s)
   s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (s->dirfd < 0 || fchdir(s->dirfd) < 0)
     shim_fail(s, "VM handler: open the state directory: %s", strerror(errno));
+  /* What we keep moves off the fixed number before exec.fifo goes there. */
+  s->dirfd = move_off(s->dirfd);
+  s->report = move_off(s->report);
+  s->console = move_off(s->console);
+  if (hk_log_fd() != 2)
+    hk_log_init(move_off(hk_log_fd()), hk_log_is_json(), hk_log_debug_enabled());
   keep[nk++] = s->dirfd;
   keep[nk++] = s->report;
+  if (hk_log_fd() != 2) /* the logger writes there until the end */
+    keep[nk++] = hk_log_fd();
   {
     int f = openat(s->dirfd, HK_EXEC_FIFO, O_PATH | O_CLOEXEC | O_NOFOLLOW);
-    if (f < 0 || dup3(f, HK_VM_SHIM_FIFO_FD, O_CLOEXEC) < 0)
+    if (f < 0 || (f != HK_VM_SHIM_FIFO_FD && dup3(f, HK_VM_SHIM_FIFO_FD, O_CLOEXEC) < 0))
       shim_fail(s, "VM handler: hold exec.fifo: %s", strerror(errno));
     if (f != HK_VM_SHIM_FIFO_FD)
       close(f);
@@ -512,9 +604,13 @@ static __attribute__((noreturn)) void shim_main(struct shim *s)
     s->sock[i] = sv[0];
     peer[i] = sv[1];
   }
-  s->stdin_open = !tty;
   if (tty)
     make_pty(s);
+  hk_vm_relay_init(&s->rel[R_OUT], s->sock[P_OUT], 1);
+  hk_vm_relay_init(&s->rel[R_ERR], s->sock[P_ERR], 2);
+  hk_vm_relay_init(&s->rel[R_IN], tty ? -1 : 0, s->sock[P_IN]);
+  hk_vm_relay_init(&s->rel[R_TTY_OUT], s->sock[P_TTY], s->pty);
+  hk_vm_relay_init(&s->rel[R_TTY_IN], s->pty, s->sock[P_TTY]);
   if (s->h->virtiofsd)
     start_virtiofsd(s);
   s->h->argv = hk_vm_qemu_argv(s->h, s->v->rootfs, peer);
@@ -524,6 +620,7 @@ static __attribute__((noreturn)) void shim_main(struct shim *s)
       if (peer[i] >= 0)
         pass[np++] = peer[i];
     s->qemu = launch(s, s->h->argv, pass, np, "qemu.log");
+    hk_debug("VM handler: QEMU started (PID %d)", (int)s->qemu);
     for (int i = 0; i < P_N; i++)
       if (peer[i] >= 0)
         close(peer[i]);
@@ -534,8 +631,9 @@ static __attribute__((noreturn)) void shim_main(struct shim *s)
 }
 
 /* husk-vm-shim ID BUNDLE ROOTFS CONFIG STATE_FD REPORT_FD CONSOLE_FD
- * CONSOLE_SOCKET LOG_FD,JSON,DEBUG (-1 for none), as hk_vm_spawn (vm.c) execs it: everything from
- * here on is reported on REPORT_FD ("OK", or the message of what failed). */
+ * CONSOLE_SOCKET LOG_FD,JSON,DEBUG,HUSK_EXE_FD (-1 for none), as
+ * hk_vm_spawn (vm.c) execs it: everything from here on is reported on
+ * REPORT_FD ("OK", or the message of what failed). */
 int hk_vm_shim_main(int argc, char **argv)
 {
   struct hk_spec *spec = NULL;
@@ -543,9 +641,10 @@ int hk_vm_shim_main(int argc, char **argv)
   struct hk_vm_host h = {0};
   struct shim s = {.v = &v, .h = &h, .console = -1, .pty = -1, .report = -1};
   hk_error_t *err = NULL;
-  int console_fd, log_fd = -1, json = 0, debug = 0;
+  int console_fd, log_fd = -1, json = 0, debug = 0, exe_fd = -1;
 
-  if (argc != 10 || sscanf(argv[9], "%d,%d,%d", &log_fd, &json, &debug) != 3) {
+  if (argc != 10 || sscanf(argv[9], "%d,%d,%d,%d", &log_fd, &json, &debug, &exe_fd) != 4 ||
+      exe_fd < 0) {
     fprintf(stderr, "husk-vm-shim: run by husk for a VM container, not by hand\n");
     return 2;
   }
@@ -565,11 +664,15 @@ int hk_vm_shim_main(int argc, char **argv)
     fcntl(console_fd, F_SETFD, FD_CLOEXEC);
   if (log_fd >= 0)
     fcntl(log_fd, F_SETFD, FD_CLOEXEC);
+  fcntl(exe_fd, F_SETFD, FD_CLOEXEC);
+  /* husk's binary, which husk-vm-prepare packs for the guest. */
+  h.husk_exe = hk_xasprintf("/proc/%d/fd/%d", (int)getpid(), exe_fd);
   if (hk_spec_load(v.config_path, &spec, &err) < 0)
     goto fail;
   v.spec = spec;
   if (hk_vm_host_prepare(&h, spec, v.bundle, v.rootfs, &err) < 0)
     goto fail;
+  close(exe_fd);
   if (spec->process.terminal) {
     s.console = console_fd >= 0 ? console_fd : hk_console_socket_connect(v.console_socket, &err);
     if (s.console < 0)

@@ -303,13 +303,17 @@ pid_t hk_vm_spawn(const struct hk_vm_launch *v, hk_error_t **err)
     int dirfd = dup(v->dirfd), report = dup(rep[1]);
     int console = v->console_fd >= 0 ? dup(v->console_fd) : -1;
     int logfd = hk_log_fd() == 2 ? -1 : dup(hk_log_fd());
-    char a_dir[16], a_rep[16], a_con[16], a_log[48];
+    /* Our binary (the sealed copy) for the guest's /bin/husk, by a
+     * descriptor: a path through our PID would be gone with us. */
+    int exe = open("/proc/self/exe", O_RDONLY);
+    char a_dir[16], a_rep[16], a_con[16], a_log[64];
     const char *msg = "VM handler: exec husk-vm-shim failed";
 
     snprintf(a_dir, sizeof(a_dir), "%d", dirfd);
     snprintf(a_rep, sizeof(a_rep), "%d", report);
     snprintf(a_con, sizeof(a_con), "%d", console);
-    snprintf(a_log, sizeof(a_log), "%d,%d,%d", logfd, hk_log_is_json(), hk_log_debug_enabled());
+    snprintf(a_log, sizeof(a_log), "%d,%d,%d,%d", logfd, hk_log_is_json(), hk_log_debug_enabled(),
+             exe);
     execl(shim, "husk-vm-shim", v->id, v->bundle, v->rootfs, v->config_path, a_dir, a_rep, a_con,
           v->console_socket ? v->console_socket : "", a_log, (char *)NULL);
     hk_write_all(report, msg, strlen(msg));
@@ -339,8 +343,35 @@ pid_t hk_vm_spawn(const struct hk_vm_launch *v, hk_error_t **err)
 
 /* ---- after the shim, and QMP ---- */
 
-bool hk_vm_is(int dirfd)
+static struct hk_kv *handler_of(const struct hk_kv_list *a)
 {
+  for (size_t i = 0; i < a->len; i++)
+    if (strcmp(a->items[i].key, HK_VM_ANNOTATION) == 0)
+      return &a->items[i];
+  return NULL;
+}
+
+void hk_vm_mark(struct hk_kv_list *a)
+{
+  struct hk_kv *kv = handler_of(a);
+
+  if (kv == NULL) {
+    a->items = hk_xrealloc(a->items, (a->len + 1) * sizeof(*a->items));
+    kv = &a->items[a->len++];
+    kv->key = hk_xstrdup(HK_VM_ANNOTATION);
+    kv->value = NULL;
+  }
+  free(kv->value);
+  kv->value = hk_xstrdup("vm");
+}
+
+bool hk_vm_is(const struct hk_state *s, int dirfd)
+{
+  const struct hk_kv *kv = handler_of(&s->annotations);
+
+  if (kv)
+    return strcmp(kv->value, "vm") == 0;
+  /* A state.json from before the handler was recorded there. */
   return faccessat(dirfd, HK_VM_PIDS_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
@@ -373,39 +404,69 @@ void hk_vm_cleanup(int dirfd)
   }
 }
 
+/* The next line from QMP, within 10 s; NUL-terminated in buf (without the
+ * newline).  *got carries what was read past the line. */
+static int qmp_line(int s, char *buf, size_t size, size_t *got, char **line, hk_error_t **err)
+{
+  char *nl;
+
+  while ((nl = memchr(buf, '\n', *got)) == NULL) {
+    struct pollfd p = {.fd = s, .events = POLLIN};
+    ssize_t n;
+    if (*got >= size - 1) /* a line longer than we keep: drop what we have */
+      *got = 0;
+    if (poll(&p, 1, 10000) != 1)
+      return hk_error_plain(err, ETIMEDOUT, "VM handler: QMP does not answer");
+    n = read(s, buf + *got, size - 1 - *got);
+    if (n <= 0)
+      return hk_error_plain(err, EPIPE, "VM handler: QMP closed");
+    *got += n;
+  }
+  *nl = '\0';
+  *line = hk_xstrdup(buf);
+  *got -= nl + 1 - buf;
+  memmove(buf, nl + 1, *got);
+  return 0;
+}
+
+/* The answer to the command just sent: asynchronous events ({"event":...},
+ * such as the STOP that `stop` itself causes) may come first. */
+static int qmp_answer(int s, char *buf, size_t size, size_t *got, hk_error_t **err)
+{
+  for (;;) {
+    _cleanup_free_ char *line = NULL;
+    if (qmp_line(s, buf, size, got, &line, err) < 0)
+      return -1;
+    if (strstr(line, "\"event\""))
+      continue; /* (our commands' answers are {"return": {}} or an error) */
+    if (strstr(line, "\"error\""))
+      return hk_error_plain(err, EIO, "VM handler: QMP: %s", line);
+    if (strstr(line, "\"return\""))
+      return 0;
+  }
+}
+
 static int qmp_command(int dirfd, const char *cmd, hk_error_t **err)
 {
   struct sockaddr_un a = {.sun_family = AF_UNIX};
   _cleanup_close_ int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  _cleanup_free_ char *greeting = NULL;
+  const char *caps = "{\"execute\":\"qmp_capabilities\"}\n";
   char buf[4096];
   size_t got = 0;
-  const char *msgs[] = {"{\"execute\":\"qmp_capabilities\"}\n", cmd};
 
   snprintf(a.sun_path, sizeof(a.sun_path), "/proc/self/fd/%d/qmp.sock", dirfd);
   if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)) < 0)
     return hk_error_make(err, errno, "VM handler: connect to QMP");
-  /* Greeting, then one answer per command. */
-  for (int i = 0; i < 3; i++) {
-    got = 0;
-    for (;;) {
-      struct pollfd p = {.fd = s, .events = POLLIN};
-      ssize_t n;
-      if (poll(&p, 1, 10000) != 1)
-        return hk_error_plain(err, ETIMEDOUT, "VM handler: QMP does not answer");
-      n = read(s, buf + got, sizeof(buf) - 1 - got);
-      if (n <= 0)
-        return hk_error_plain(err, EPIPE, "VM handler: QMP closed");
-      got += n;
-      buf[got] = '\0';
-      if (strchr(buf, '\n'))
-        break;
-    }
-    if (i > 0 && strstr(buf, "\"error\""))
-      return hk_error_plain(err, EIO, "VM handler: QMP: %s", buf);
-    if (i < 2 && hk_write_all(s, msgs[i], strlen(msgs[i])) < 0)
-      return hk_error_make(err, errno, "VM handler: write to QMP");
-  }
-  return 0;
+  if (qmp_line(s, buf, sizeof(buf), &got, &greeting, err) < 0)
+    return -1;
+  if (hk_write_all(s, caps, strlen(caps)) < 0)
+    return hk_error_make(err, errno, "VM handler: write to QMP");
+  if (qmp_answer(s, buf, sizeof(buf), &got, err) < 0)
+    return -1;
+  if (hk_write_all(s, cmd, strlen(cmd)) < 0)
+    return hk_error_make(err, errno, "VM handler: write to QMP");
+  return qmp_answer(s, buf, sizeof(buf), &got, err);
 }
 
 int hk_vm_freeze(int dirfd, const char *id, bool pause, hk_error_t **err)

@@ -25,6 +25,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <poll.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -67,8 +68,13 @@ pid_t hk_vm_spawn(const struct hk_vm_launch *v, hk_error_t **err);
  * (recorded in vm.pids).  No-op for other containers. */
 void hk_vm_cleanup(int dirfd);
 
-/* A VM container (vm.pids exists in its state directory). */
-bool hk_vm_is(int dirfd);
+/* Record in annotations (a container's, saved in state.json) that it runs
+ * in a VM: run.oci.handler=vm, also when the binary's name chose it. */
+void hk_vm_mark(struct hk_kv_list *annotations);
+
+/* A VM container, by its state (annotations); for a state.json written
+ * before the handler was recorded there, by its vm.pids. */
+bool hk_vm_is(const struct hk_state *s, int dirfd);
 
 /* pause/resume through QMP stop/cont. */
 int hk_vm_freeze(int dirfd, const char *id, bool pause, hk_error_t **err);
@@ -84,14 +90,44 @@ int hk_vm_msg_send(int fd, const char *word, const void *data, size_t len);
 /* Reads one message; *data is NUL-terminated and malloc'ed.  0 at EOF. */
 int hk_vm_msg_recv(int fd, char word[16], char **data, size_t *len);
 
+/* A byte relay in one direction (vm-relay.c), driven by a poll loop:
+ * never blocks, never drops bytes on EAGAIN, keeps reading (and discards)
+ * once its destination is gone. */
+struct hk_vm_relay {
+  int from, to;
+  bool eof;  /* the source ended (or failed) */
+  bool dead; /* the destination failed: input is discarded */
+  bool sock; /* to is a socket: written with MSG_DONTWAIT */
+  size_t chunk, off, len;
+  int ip, op; /* this round's entries in the poll set, or -1 */
+  char buf[32768];
+};
+void hk_vm_relay_init(struct hk_vm_relay *r, int from, int to);
+/* Add what the relay waits for to p (POLLIN on from only when may_read,
+ * it has room and no EOF yet; POLLOUT on to only with bytes to write). */
+void hk_vm_relay_poll(struct hk_vm_relay *r, struct pollfd *p, int *n, bool may_read);
+/* After poll: move bytes.  True when the source was readable. */
+bool hk_vm_relay_run(struct hk_vm_relay *r, const struct pollfd *p);
+/* The source ended and everything was written (or cannot be). */
+bool hk_vm_relay_done(const struct hk_vm_relay *r);
+/* What the source holds now goes out; waits up to ms (-1: no limit) for
+ * the destination each time it is full. */
+void hk_vm_relay_flush(struct hk_vm_relay *r, int ms);
+
 /* A descriptor sent with SCM_RIGHTS, or -1. */
 int hk_vm_recv_fd(int sock);
 
 /* Internals shared by vm.c, vm-host.c and vm-shim.c. */
+/* Close every descriptor from lowfd up (in a child, before exec). */
+/* p is (or holds, or lies inside) a path the guest keeps for itself (its
+ * /proc, /run/husk, ...); *what says which. */
+bool hk_vm_guest_clash(const char *p, const char **what);
+void hk_vm_close_from(int lowfd);
 char *hk_vm_find_exe(const char *name);
 const char *hk_vm_env_or(const char *name, const char *def);
 char *hk_vm_find_qemu(hk_error_t **err);
 struct hk_vm_host {
+  char *husk_exe;         /* a path to husk's binary, for the guest */
   char *qemu, *virtiofsd; /* virtiofsd NULL: 9p */
   char *kernel, *initrd;
   bool kvm;

@@ -1,7 +1,8 @@
 /* recvtty SOCKET OUT: a console-socket peer for the tests, as conmon or
  * containerd would be.  It accepts one connection on SOCKET, receives the
  * pty master over SCM_RIGHTS, writes the name that came with it as the first
- * line of OUT, then copies the terminal's output to OUT until it closes. */
+ * line of OUT, then copies the terminal's output to OUT until it closes.
+ * With DELAY, it waits that many seconds before it reads: a slow reader. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,8 +23,8 @@ int main(int argc, char **argv)
   ssize_t n;
   FILE *out;
 
-  if (argc != 3 || strlen(argv[1]) >= sizeof(addr.sun_path)) {
-    fprintf(stderr, "usage: recvtty SOCKET OUT\n");
+  if (argc < 3 || argc > 4 || strlen(argv[1]) >= sizeof(addr.sun_path)) {
+    fprintf(stderr, "usage: recvtty SOCKET OUT [DELAY]\n");
     return 2;
   }
   strcpy(addr.sun_path, argv[1]);
@@ -51,6 +52,8 @@ int main(int argc, char **argv)
   }
   fprintf(out, "%s\n", name);
   fflush(out);
+  if (argc == 4)
+    sleep(atoi(argv[3]));
   while ((n = read(master, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)) {
     if (n > 0) {
       fwrite(buf, 1, n, out);

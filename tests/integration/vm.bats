@@ -302,3 +302,81 @@ no_vm_processes() {
 	[ -z "$(ls -A "$HUSK_ROOT")" ]
 	no_vm_processes
 }
+
+@test "vm: a process that writes much before it reads much stdin neither hangs nor loses bytes" {
+	local id
+	id=$(cid relay)
+	vm_bundle
+	# 20 MB out before reading a byte of the 20 MB in, both far more than
+	# QEMU and the sockets hold: with blocking relays the guest waits to
+	# write stdout while the shim waits to write stdin.
+	set_args sh -c 'head -c 20000000 /dev/zero; wc -c'
+	run bash -c "head -c 20000000 /dev/zero | timeout 120 \"$HUSK\" --root \"$HUSK_ROOT\" run --bundle \"$BUNDLE\" $id 3>&- | { head -c 20000000 | wc -c; tr -d ' '; }"
+	assert_success
+	assert_line --index 0 20000000
+	assert_line --index 1 20000000
+	no_vm_processes
+}
+
+@test "vm: a terminal's output arrives whole; the shim does not spin once the console's reader is gone" {
+	local id sock out recv pid ticks
+	id=$(cid tty-much)
+	vm_bundle
+	sock=$BATS_TEST_TMPDIR/console.sock out=$BATS_TEST_TMPDIR/tty.out
+	# A reader that starts late: the host pty fills up meanwhile.
+	"$BATS_FILE_TMPDIR/recvtty" "$sock" "$out" 3 3>&- &
+	recv=$!
+	retry 50 0.1 test -S "$sock"
+	set_args sh -c 'seq 1 100000; echo the-end'
+	update_config '.process.terminal = true'
+	run husk run --console-socket "$sock" --bundle "$BUNDLE" "$id"
+	assert_success
+	wait "$recv"
+	[ "$(tr -d '\r' <"$out" | grep -cxE '[0-9]+')" -eq 100000 ]
+	[ "$(tr -d '\r' <"$out" | sed -n '100001p')" = 100000 ]
+	grep -q the-end "$out"
+
+	# The console's reader dies: the host pty hangs up, which must not keep
+	# the shim busy while the container sleeps.
+	id=$(cid tty-gone)
+	rm -f "$sock"
+	"$BATS_FILE_TMPDIR/recvtty" "$sock" "$out" 3>&- &
+	recv=$!
+	retry 50 0.1 test -S "$sock"
+	set_args sleep 1000
+	hrun run -d --console-socket "$sock" --bundle "$BUNDLE" "$id"
+	assert_success
+	pid=$(husk state "$id" | jq -r .pid)
+	retry 50 0.1 test -s "$out"
+	kill -9 "$recv"
+	wait "$recv" || true
+	ticks=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+	sleep 3
+	ticks=$(($(awk '{ print $14 + $15 }' "/proc/$pid/stat") - ticks))
+	echo "shim CPU ticks in 3 s: $ticks"
+	# A spinning shim burns about 300 ticks (100 per second) here.
+	[ "$ticks" -lt 30 ]
+	[ "$(container_status "$id")" = running ]
+	run husk delete --force "$id"
+	assert_success
+	no_vm_processes
+}
+
+@test "vm: exit status 7 comes back every time under CPU load" {
+	local i l1 l2 statuses=""
+	vm_bundle
+	set_args sh -c 'echo out; exit 7'
+	yes >/dev/null 3>&- &
+	l1=$!
+	yes >/dev/null 3>&- &
+	l2=$!
+	for i in 1 2 3 4; do
+		run husk run --bundle "$BUNDLE" "$(cid "load$i")"
+		statuses="$statuses $status"
+	done
+	kill "$l1" "$l2"
+	wait "$l1" "$l2" || true
+	echo "statuses:$statuses"
+	[ "$statuses" = " 7 7 7 7" ]
+	no_vm_processes
+}
