@@ -232,7 +232,7 @@ static bool kernel_present(char **why)
 }
 
 /* HUSK_VM_SHIM, else next to the husk that was run (the build tree; by
- * argv[0], as /proc/self/exe is the sealed copy, selfexe.h), else the
+ * argv[0], as /proc/self/exe may be a sealed copy, selfexe.h), else the
  * installed one. */
 static char *find_shim(void)
 {
@@ -303,8 +303,8 @@ pid_t hk_vm_spawn(const struct hk_vm_launch *v, hk_error_t **err)
     int dirfd = dup(v->dirfd), report = dup(rep[1]);
     int console = v->console_fd >= 0 ? dup(v->console_fd) : -1;
     int logfd = hk_log_fd() == 2 ? -1 : dup(hk_log_fd());
-    /* Our binary (the sealed copy) for the guest's /bin/husk, by a
-     * descriptor: a path through our PID would be gone with us. */
+    /* Our binary for the guest's /bin/husk, by a descriptor: a path
+     * through our PID would be gone with us. */
     int exe = open("/proc/self/exe", O_RDONLY);
     char a_dir[16], a_rep[16], a_con[16], a_log[64];
     const char *msg = "VM handler: exec husk-vm-shim failed";
