@@ -206,6 +206,7 @@ static void __attribute__((noreturn)) exec_process(const struct exec_child *x)
   hk_error_t *err = NULL;
   _cleanup_free_ char *exe = NULL;
   const struct hk_process *p = x->p;
+  struct hk_selfexe_exec ex;
   sigset_t none;
 
   if (hk_sync_send_pid(x->sync_fd, &err) < 0)
@@ -235,12 +236,13 @@ static void __attribute__((noreturn)) exec_process(const struct exec_child *x)
     hk_error_make(&err, errno, "close_range");
     goto fail;
   }
+  hk_selfexe_prepare(&ex, 's', x->sync_fd, NULL, 3 + x->preserve_fds, exe, p->args.v,
+                     p->env.v ? p->env.v : (char *[]){NULL});
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   if (x->seccomp && p->no_new_privileges && hk_seccomp_apply(x->seccomp, x->sync_fd, &err) < 0)
     goto fail;
-  hk_selfexe_execve('s', x->sync_fd, NULL, 3 + x->preserve_fds, exe, p->args.v,
-                    p->env.v ? p->env.v : (char *[]){NULL});
+  hk_selfexe_exec(&ex);
   hk_error_make(&err, errno, "exec `%s`", exe);
 fail:
   hk_sync_send_error(x->sync_fd, err);

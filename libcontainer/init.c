@@ -282,7 +282,8 @@ static void die_with(int sync_fd, hk_error_t *e)
 void hk_init_main(const struct hk_init_args *a)
 {
   hk_error_t *err = NULL;
-  _cleanup_free_ char *exe = NULL;
+  _cleanup_free_ char *exe = NULL, *line = NULL;
+  struct hk_selfexe_exec x;
   pid_t parent = getppid();
   struct init_ctx ic = {.a = a};
   struct hk_state st;
@@ -380,18 +381,17 @@ void hk_init_main(const struct hk_init_args *a)
     hk_log(HK_LOG_ERROR, "%s", err->msg);
     _exit(1);
   }
+  /* What hk_log would say if execve failed, ready for the stub. */
+  line = hk_log_line(HK_LOG_ERROR, "exec `%s`: %%E", exe);
+  hk_selfexe_prepare(&x, 'l', hk_log_fd(), line, 3 + a->preserve_fds, exe, a->spec->process.args.v,
+                     a->spec->process.env.v ? a->spec->process.env.v : (char *[]){NULL});
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   if (seccomp_point(a) == SECCOMP_BEFORE_EXEC && hk_seccomp_apply(a->seccomp, -1, &err) < 0) {
     hk_log(HK_LOG_ERROR, "%s", err->msg);
     _exit(1);
   }
-  {
-    /* What hk_log would say if execve failed, ready for the stub. */
-    _cleanup_free_ char *line = hk_log_line(HK_LOG_ERROR, "exec `%s`: %%E", exe);
-    hk_selfexe_execve('l', hk_log_fd(), line, 3 + a->preserve_fds, exe, a->spec->process.args.v,
-                      a->spec->process.env.v ? a->spec->process.env.v : (char *[]){NULL});
-  }
+  hk_selfexe_exec(&x);
   hk_log(HK_LOG_ERROR, "exec `%s`: %s", exe, strerror(errno));
   _exit(127);
 }

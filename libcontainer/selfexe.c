@@ -255,32 +255,39 @@ const char *hk_selfexe_stub_unfit(const struct hk_process *p, const struct hk_pr
   return NULL;
 }
 
-void hk_selfexe_execve(char report, int report_fd, const char *line, int min_fd, const char *path,
-                       char *const argv[], char *const envp[])
+void hk_selfexe_prepare(struct hk_selfexe_exec *x, char report, int report_fd, const char *line,
+                        int min_fd, const char *path, char *const argv[], char *const envp[])
 {
   size_t n = 0;
-  char how[16] = "-", **sv;
-  int copy = -1, e;
 
-  if (stub_fd < 0) {
-    execve(path, argv, envp);
+  *x = (struct hk_selfexe_exec){.path = path, .argv = argv, .envp = envp, .how = "-", .copy = -1};
+  if (stub_fd < 0)
     return;
-  }
   while (argv[n])
     n++;
-  sv = malloc((n + 4) * sizeof(*sv));
-  if (sv == NULL)
-    return;
-  if (report != '-' && (copy = fcntl(report_fd, F_DUPFD, min_fd)) >= 0)
-    snprintf(how, sizeof(how), "%c%d", report, copy);
-  sv[0] = how;
-  sv[1] = (char *)(line ? line : "");
-  sv[2] = (char *)path;
-  memcpy(sv + 3, argv, (n + 1) * sizeof(*sv));
-  syscall(SYS_execveat, stub_fd, "", sv, envp, AT_EMPTY_PATH);
+  x->stub_argv = malloc((n + 4) * sizeof(*x->stub_argv));
+  if (x->stub_argv == NULL)
+    return; /* a plain execve, then: still better than none */
+  if (report != '-' && (x->copy = fcntl(report_fd, F_DUPFD, min_fd)) >= 0)
+    snprintf(x->how, sizeof(x->how), "%c%d", report, x->copy);
+  x->stub_argv[0] = x->how;
+  x->stub_argv[1] = (char *)(line ? line : "");
+  x->stub_argv[2] = (char *)path;
+  memcpy(x->stub_argv + 3, argv, (n + 1) * sizeof(*x->stub_argv));
+}
+
+void hk_selfexe_exec(struct hk_selfexe_exec *x)
+{
+  int e;
+
+  if (x->stub_argv)
+    syscall(SYS_execveat, stub_fd, "", x->stub_argv, x->envp, AT_EMPTY_PATH);
+  else
+    execve(x->path, x->argv, x->envp);
   e = errno;
-  if (copy >= 0)
-    close(copy);
-  free(sv);
+  if (x->copy >= 0)
+    close(x->copy);
+  free(x->stub_argv);
+  x->stub_argv = NULL;
   errno = e;
 }

@@ -53,13 +53,27 @@ const char *hk_selfexe_stub_unfit(const struct hk_process *p, const struct hk_pr
  * does not return). */
 int hk_selfexe_protect(const char *unfit, hk_error_t **err);
 
-/* execve(path, argv, envp), through the stub when hk_selfexe_protect
- * loaded it.  If the program cannot be executed, the stub reports it as
- * `report` says ('-': nothing, 's': a sync EXEC_ERRNO message on
- * report_fd, 'l': `line` written to report_fd with its last "%E" replaced
- * by the error) and exits 127; report_fd is passed as a copy numbered
- * min_fd or above.  Returns only when execve() itself fails (errno). */
-void hk_selfexe_execve(char report, int report_fd, const char *line, int min_fd, const char *path,
-                       char *const argv[], char *const envp[]);
+/* An execve(path, argv, envp) made ready, so that executing it calls
+ * nothing but execveat(2) or execve(2): after a seccomp filter is loaded,
+ * what the profile must allow stays what it was. */
+struct hk_selfexe_exec {
+  const char *path;
+  char *const *argv, *const *envp;
+  char **stub_argv; /* NULL: a plain execve */
+  char how[16];
+  int copy; /* the report descriptor's copy, or -1 */
+};
+
+/* Through the stub when hk_selfexe_protect loaded it.  If the program
+ * cannot be executed, the stub reports it as `report` says ('-': nothing,
+ * 's': a sync EXEC_ERRNO message on report_fd, 'l': `line` written to
+ * report_fd with its last "%E" replaced by the error) and exits 127;
+ * report_fd is passed as a copy numbered min_fd or above, made here, so
+ * after anything that sets close-on-exec on all descriptors. */
+void hk_selfexe_prepare(struct hk_selfexe_exec *x, char report, int report_fd, const char *line,
+                        int min_fd, const char *path, char *const argv[], char *const envp[]);
+
+/* Returns only if the exec fails (errno); then frees what prepare made. */
+void hk_selfexe_exec(struct hk_selfexe_exec *x);
 
 #endif
