@@ -175,15 +175,11 @@ int hk_selfexe_protect(const char *unfit, hk_error_t **err)
   return reexec(exe, err);
 }
 
-static bool is_cap(const char *name, const char *cap)
-{
-  return strcasecmp(name, cap) == 0;
-}
-
+/* Capability names are case-insensitive (caps.c). */
 static bool strv_has_cap(const struct hk_strv *sv, const char *cap)
 {
   for (size_t i = 0; i < sv->len; i++)
-    if (is_cap(sv->v[i], cap))
+    if (strcasecmp(sv->v[i], cap) == 0)
       return true;
   return false;
 }
