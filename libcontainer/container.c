@@ -652,10 +652,8 @@ static int create_vm(struct launch *l, const struct hk_create_opts *o, hk_error_
 static const char *stub_unfit(const struct launch *l, int ns)
 {
   const struct hk_linux *lx = &l->spec->linux_;
-  if (!(ns & CLONE_NEWUSER) && !(l->plan.new_flags & CLONE_NEWPID))
-    return "a PID namespace shared with other processes, without a user namespace";
   return hk_selfexe_stub_unfit(&l->spec->process, NULL, lx->has_seccomp ? &lx->seccomp : NULL,
-                               ns & CLONE_NEWUSER);
+                               ns & CLONE_NEWUSER, l->plan.new_flags & CLONE_NEWPID);
 }
 
 static int create(const struct hk_create_opts *o, struct launch *l, hk_error_t **err)

@@ -415,11 +415,9 @@ static int protect(const struct hk_process *p, const struct hk_process *owner,
   const struct hk_seccomp *sc = spec->has_linux && spec->linux_.has_seccomp
                                     ? &spec->linux_.seccomp
                                     : NULL;
-  bool userns = ns_flags & CLONE_NEWUSER;
-  if (!userns && !(ns_flags & CLONE_NEWPID))
-    return hk_selfexe_protect("a PID namespace shared with other processes, without a user "
-                              "namespace", err);
-  return hk_selfexe_protect(hk_selfexe_stub_unfit(p, owner, sc, userns), err);
+  return hk_selfexe_protect(hk_selfexe_stub_unfit(p, owner, sc, ns_flags & CLONE_NEWUSER,
+                                                  ns_flags & CLONE_NEWPID),
+                            err);
 }
 
 int hk_container_exec(const struct hk_exec_opts *o, int *status, hk_error_t **err)

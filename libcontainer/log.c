@@ -157,29 +157,36 @@ static int render(char *line, size_t size, enum hk_log_level level, const char *
   return n > (int)size - 1 ? (int)size - 1 : n;
 }
 
+__attribute__((format(printf, 4, 0))) static int vrender(char *line, size_t size,
+                                                         enum hk_log_level level, const char *fmt,
+                                                         va_list ap)
+{
+  char msg[4096];
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  return render(line, size, level, msg);
+}
+
 void hk_log(enum hk_log_level level, const char *fmt, ...)
 {
-  char msg[4096], line[8192];
+  char line[8192];
   va_list ap;
   int n;
 
   if (level == HK_LOG_DEBUG && !log_debug)
     return;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof(msg), fmt, ap);
+  n = vrender(line, sizeof(line), level, fmt, ap);
   va_end(ap);
-  n = render(line, sizeof(line), level, msg);
   hk_write_all(hk_log_fd(), line, n);
 }
 
 char *hk_log_line(enum hk_log_level level, const char *fmt, ...)
 {
-  char msg[4096], line[8192];
+  char line[8192];
   va_list ap;
 
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof(msg), fmt, ap);
+  vrender(line, sizeof(line), level, fmt, ap);
   va_end(ap);
-  render(line, sizeof(line), level, msg);
   return hk_xstrdup(line);
 }

@@ -236,8 +236,10 @@ static bool seccomp_allows(const struct hk_seccomp *s, const char *name)
 }
 
 const char *hk_selfexe_stub_unfit(const struct hk_process *p, const struct hk_process *owner,
-                                  const struct hk_seccomp *seccomp, bool userns)
+                                  const struct hk_seccomp *seccomp, bool userns, bool own_pidns)
 {
+  if (!userns && !own_pidns)
+    return "a PID namespace shared with other processes, without a user namespace";
   if (p->selinux_label && p->selinux_label[0])
     return "the process has an SELinux label";
   if (p->apparmor_profile && p->apparmor_profile[0])

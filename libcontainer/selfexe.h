@@ -39,12 +39,14 @@ void hk_selfexe_save_argv(char **argv);
  *  - CAP_SYS_PTRACE (in `p`, or `owner`, the container's own process when
  *    `p` is exec'd into it) without a user namespace: such a process may
  *    open /proc/PID/exe even of a process that is not dumpable;
+ *  - no PID namespace of the container's own (`own_pidns`) and no user
+ *    namespace: processes husk knows nothing of see the copy of husk;
  *  - a user other than root whose permitted set exceeds its ambient set:
  *    the stub would lose what a file capability of the program could
  *    regain under noNewPrivileges;
  *  - a seccomp profile that may refuse the stub's execveat or fcntl. */
 const char *hk_selfexe_stub_unfit(const struct hk_process *p, const struct hk_process *owner,
-                                  const struct hk_seccomp *seccomp, bool userns);
+                                  const struct hk_seccomp *seccomp, bool userns, bool own_pidns);
 
 /* Before a command spawns a process in a container: when /proc/self/exe
  * is already a sealed copy, nothing.  Else, when `unfit` is NULL, load the
