@@ -133,7 +133,11 @@ int hk_cg_bpf_devices(const char *dir, const struct hk_device_cgroup *rules, siz
 
   if (n > 4000)
     return hk_error_plain(err, E2BIG, "%zu device rules: too many", n);
-  cg = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  {
+    const char *rel;
+    int at = hk_cg_at(dir, &rel);
+    cg = openat(at, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  }
   if (cg < 0)
     return hk_error_make(err, errno, "open cgroup `%s`", dir);
   if (query(cg, old, &nold) < 0)

@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,7 +78,10 @@ void hk_cgroup_mark(const struct hk_cgroup *cg, const char *root, const char *id
     fprintf(f, "%s %s\n", kv.items[i].key, kv.items[i].value);
   fclose(f);
   for (size_t i = 0; i < kv.len; i++) {
-    if (setxattr(kv.items[i].value, HK_CGROUP_MARK_XATTR, buf, len, 0) < 0)
+    const char *rel;
+    int at = hk_cg_at(kv.items[i].value, &rel);
+    _cleanup_close_ int fd = openat(at, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || fsetxattr(fd, HK_CGROUP_MARK_XATTR, buf, len, 0) < 0)
       hk_debug("cgroup `%s` not marked: %s", kv.items[i].value, strerror(errno));
     free(kv.items[i].key);
     free(kv.items[i].value);

@@ -231,7 +231,9 @@ static int devices(const char *dir, const struct hk_cg_rules *r, const char *wha
     n = strlen(rule);
     if (fds[k] < 0) {
       _cleanup_free_ char *path = hk_xasprintf("%s/%s", dir, files[k]);
-      fds[k] = open(path, O_WRONLY | O_CLOEXEC);
+      const char *rel;
+      int at = hk_cg_at(path, &rel);
+      fds[k] = openat(at, rel, O_WRONLY | O_CLOEXEC);
       if (fds[k] < 0)
         ret = hk_error_make(err, errno, "%s: linux.resources.devices: open `%s`", what, path);
     }

@@ -51,12 +51,51 @@ const char *hk_cg_name(enum hk_cg_controller c, bool v2)
   return v2 ? v2_names[c] : v1_names[c];
 }
 
+/* ---- paths ----
+ *
+ * A walk of "/sys/fs/cgroup/..." from "/" passes two sysfs directories
+ * ("fs", "cgroup").  sysfs is kernfs, whose dentries cannot be checked
+ * under RCU: each lookup there takes sysfs's one lock, which every network
+ * namespace being made also takes, many times, as it registers its
+ * devices.  With many containers starting at once, those waits rather than
+ * the work set the pace (perf sched: about 1.4 s of blocked time in
+ * kernfs_dop_revalidate for 50 concurrent `run -d`).  So a process walks
+ * cgroup paths from a descriptor of /sys/fs/cgroup opened once, by its first
+ * cgroup operation: in husk and init, before any namespace or root change,
+ * so it is always the host's cgroupfs (close-on-exec, like every descriptor
+ * of husk's own). */
+int hk_cg_at(const char *path, const char **rel)
+{
+  static int root_fd = -1;
+  const size_t n = sizeof(CGROUP_ROOT) - 1;
+
+  if (strncmp(path, CGROUP_ROOT, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+    goto as_is;
+  if (root_fd < 0 && (root_fd = open(CGROUP_ROOT, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+    goto as_is;
+  path += n;
+  while (*path == '/')
+    path++;
+  *rel = *path ? path : ".";
+  return root_fd;
+as_is:
+  *rel = path;
+  return AT_FDCWD;
+}
+
+static int cg_open(const char *path, int flags)
+{
+  const char *rel;
+  int dirfd = hk_cg_at(path, &rel);
+  return openat(dirfd, rel, flags | O_CLOEXEC);
+}
+
 /* ---- small file helpers ---- */
 
 int hk_cg_write(const char *dir, const char *file, const char *value, hk_error_t **err)
 {
   _cleanup_free_ char *path = hk_xasprintf("%s/%s", dir, file);
-  _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+  _cleanup_close_ int fd = cg_open(path, O_WRONLY);
   size_t len = strlen(value);
 
   if (fd < 0)
@@ -88,10 +127,11 @@ int hk_cg_writef(const char *dir, const char *file, hk_error_t **err, const char
 char *hk_cg_read(const char *dir, const char *file)
 {
   _cleanup_free_ char *path = hk_xasprintf("%s/%s", dir, file);
+  _cleanup_close_ int fd = cg_open(path, O_RDONLY);
   char *buf = NULL;
   size_t len;
 
-  if (hk_read_file(path, 1 << 20, &buf, &len, NULL) < 0)
+  if (fd < 0 || hk_read_fd(fd, path, 1 << 20, &buf, &len, NULL) < 0)
     return NULL;
   return buf;
 }
@@ -115,7 +155,9 @@ bool hk_cg_read_u64(const char *dir, const char *file, uint64_t *v)
 bool hk_cg_exists(const char *dir, const char *file)
 {
   _cleanup_free_ char *path = hk_xasprintf("%s/%s", dir, file);
-  return access(path, F_OK) == 0;
+  const char *rel;
+  int dirfd = hk_cg_at(path, &rel);
+  return faccessat(dirfd, rel, F_OK, 0) == 0;
 }
 
 const char *hk_cg_dir(const struct hk_cgroup *cg, enum hk_cg_controller c, bool *is_v2)
@@ -137,15 +179,18 @@ const char *hk_cg_dir(const struct hk_cgroup *cg, enum hk_cg_controller c, bool 
 
 static bool is_fs(const char *path, long magic)
 {
+  _cleanup_close_ int fd = cg_open(path, O_PATH);
   struct statfs sf;
-  return statfs(path, &sf) == 0 && sf.f_type == magic;
+  return fd >= 0 && fstatfs(fd, &sf) == 0 && sf.f_type == magic;
 }
 
 int hk_cgroup_detect(enum hk_cgroup_layout *layout, hk_error_t **err)
 {
+  const char *rel;
+  int fd = hk_cg_at(CGROUP_ROOT, &rel);
   struct statfs sf;
 
-  if (statfs(CGROUP_ROOT, &sf) < 0)
+  if (fd == AT_FDCWD || fstatfs(fd, &sf) < 0)
     return hk_error_make(err, errno, "statfs `" CGROUP_ROOT "`");
   if (sf.f_type == CGROUP2_SUPER_MAGIC)
     *layout = HK_CGROUP_UNIFIED;
@@ -333,6 +378,8 @@ static int make_dirs(const char *root, const char *rel, bool *created, struct ma
   _cleanup_free_ char *path = hk_xasprintf("%s%s", root, rel);
   size_t rootlen = strlen(root);
   bool first = true;
+  const char *rel_path;
+  int dirfd = hk_cg_at(path, &rel_path);
 
   *created = false;
   for (char *s = path + rootlen + 1; ; s++) {
@@ -340,7 +387,7 @@ static int make_dirs(const char *root, const char *rel, bool *created, struct ma
     if (*s != '/' && !last)
       continue;
     *s = '\0';
-    if (mkdir(path, 0755) == 0) {
+    if (mkdirat(dirfd, rel_path, 0755) == 0) {
       *created = last;
       if (first && made->n < HK_ARRAY_SIZE(made->top))
         made->top[made->n++] = hk_xstrdup(path);
@@ -761,7 +808,7 @@ int hk_cgroup_v2_clone_fd(const struct hk_cgroup *cg)
 {
   if (cg == NULL || cg->v2 == NULL)
     return -1;
-  return open(cg->v2, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  return cg_open(cg->v2, O_PATH | O_DIRECTORY);
 }
 
 /* ---- freezer ---- */
@@ -901,7 +948,7 @@ int hk_cgroup_pids(const struct hk_cgroup *cg, pid_t **pids, size_t *n, hk_error
   *n = 0;
   if (dir == NULL)
     return hk_error_plain(err, ENOENT, "the container has no cgroup");
-  fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  fd = cg_open(dir, O_RDONLY | O_DIRECTORY);
   if (fd < 0 && errno == ENOENT)
     return 0; /* gone: no process either */
   if (fd < 0)
@@ -964,16 +1011,23 @@ int hk_cgroup_signal_all(const struct hk_cgroup *cg, int signo, hk_error_t **err
  * none: try the rmdir alone first (the kernel says EBUSY otherwise). */
 static int remove_tree(const char *path)
 {
+  const char *rel;
+  int dirfd = hk_cg_at(path, &rel), fd;
   DIR *d;
   struct dirent *de;
 
-  if (rmdir(path) == 0 || errno == ENOENT)
+  if (unlinkat(dirfd, rel, AT_REMOVEDIR) == 0 || errno == ENOENT)
     return 0;
   if (errno != EBUSY && errno != ENOTEMPTY)
     return -1;
-  d = opendir(path);
-  if (d == NULL)
-    return errno == ENOENT ? 0 : -1;
+  fd = openat(dirfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  d = fd < 0 ? NULL : fdopendir(fd);
+  if (d == NULL) {
+    int e = errno;
+    if (fd >= 0)
+      close(fd);
+    return e == ENOENT ? 0 : -1;
+  }
   while ((de = readdir(d))) {
     if (de->d_type == DT_DIR && de->d_name[0] != '.') {
       _cleanup_free_ char *sub = hk_xasprintf("%s/%s", path, de->d_name);
@@ -981,7 +1035,7 @@ static int remove_tree(const char *path)
     }
   }
   closedir(d);
-  if (rmdir(path) == 0 || errno == ENOENT)
+  if (unlinkat(dirfd, rel, AT_REMOVEDIR) == 0 || errno == ENOENT)
     return 0;
   return -1;
 }

@@ -16,6 +16,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "cgroups.h"
 #include "log.h"
 #include "mounts.h"
 #include "overlay.h"
@@ -374,8 +375,9 @@ static int mount_fs(int rootfd, const struct hk_mount *m, const char *dest,
     return -1;
   hk_fd_path(dp, *dfd);
   if (strcmp(type, "cgroup") == 0) {
-    struct statvfs sv;
-    if (statvfs("/sys/fs/cgroup/cgroup.controllers", &sv) < 0)
+    const char *rel;
+    int at = hk_cg_at("/sys/fs/cgroup/cgroup.controllers", &rel);
+    if (faccessat(at, rel, F_OK, 0) < 0)
       return mount_cgroup_v1(rootfd, dest, o, ctx->own_cgroupns, err);
     type = "cgroup2";
   }
@@ -474,20 +476,28 @@ static char *cgroup_host_dir(const char *ctrl, const char *path)
   return NULL;
 }
 
-/* One hierarchy below the tmpfs: a fresh cgroup mount in the container's
- * own cgroup namespace (its root is the container's cgroup), else a bind
- * of the container's cgroup directory, as runc does, so that the host's
- * tree stays out of sight. */
-static int mount_cgroup_hierarchy(int rootfd, const char *sub, const char *ctrl, const char *path,
-                                  unsigned long flags, bool own_cgroupns, hk_error_t **err)
+/* One hierarchy below the tmpfs `tfd`, in the directory `name` made there:
+ * a fresh cgroup mount in the container's own cgroup namespace (its root is
+ * the container's cgroup), else a bind of the container's cgroup directory,
+ * as runc does, so that the host's tree stays out of sight.  The tmpfs is
+ * ours and new, so the walk goes from its descriptor: no path through the
+ * rootfs (and its sysfs) again for each hierarchy. */
+static int mount_cgroup_hierarchy(int tfd, const char *name, const char *sub, const char *ctrl,
+                                  const char *path, unsigned long flags, bool own_cgroupns,
+                                  hk_error_t **err)
 {
-  _cleanup_close_ int sfd = hk_path_open_in_root(rootfd, sub, HK_PATH_CREATE_DIR, err);
+  _cleanup_close_ int sfd = -1;
   _cleanup_free_ char *host = NULL;
   const char *fstype = ctrl[0] ? "cgroup" : "cgroup2";
   char sp[HK_FD_PATH_MAX];
 
+  if (name[0] == '\0' || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+    return hk_error_plain(err, EINVAL, "cgroup hierarchy \"%s\": not a directory name", name);
+  if (mkdirat(tfd, name, 0755) < 0 && errno != EEXIST)
+    return hk_error_make(err, errno, "mkdir `%s`", sub);
+  sfd = openat(tfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (sfd < 0)
-    return -1;
+    return hk_error_make(err, errno, "open `%s`", sub);
   hk_fd_path(sp, sfd);
   if (own_cgroupns) {
     if (mount(fstype, sp, fstype, flags, ctrl[0] ? ctrl : NULL) < 0)
@@ -500,7 +510,11 @@ static int mount_cgroup_hierarchy(int rootfd, const char *sub, const char *ctrl,
                           ctrl[0] ? ctrl : "cgroup2", path);
   if (mount(host, sp, NULL, MS_BIND, NULL) < 0)
     return hk_error_make(err, errno, "bind `%s` on `%s`", host, sub);
-  if (reopen_dest(rootfd, sub, &sfd, err) < 0 || hk_remount_bind(sfd, flags, err) < 0)
+  close(sfd);
+  sfd = openat(tfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (sfd < 0)
+    return hk_error_make(err, errno, "open `%s`", sub);
+  if (hk_remount_bind(sfd, flags, err) < 0)
     return hk_error_wrap(err, "`%s`", sub);
   return 0;
 }
@@ -511,6 +525,7 @@ static int mount_cgroup_v1(int rootfd, const char *dest, const struct hk_mount_o
   _cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
   char line[4096], dp[HK_FD_PATH_MAX];
   _cleanup_close_ int dfd = hk_path_open_in_root(rootfd, dest, HK_PATH_CREATE_DIR, err);
+  _cleanup_close_ int tfd = -1;
   unsigned long flags = (o->flags & ~MS_REMOUNT) | MS_NOSUID | MS_NODEV | MS_NOEXEC;
 
   if (dfd < 0)
@@ -522,6 +537,9 @@ static int mount_cgroup_v1(int rootfd, const char *dest, const struct hk_mount_o
     return hk_error_make(err, errno, "mount tmpfs");
   if (reopen_dest(rootfd, dest, &dfd, err) < 0)
     return -1;
+  tfd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (tfd < 0)
+    return hk_error_make(err, errno, "open the tmpfs on `%s`", dest);
   while (fgets(line, sizeof(line), f)) {
     char *ctrl = strchr(line, ':'), *end;
     _cleanup_free_ char *sub = NULL;
@@ -534,7 +552,7 @@ static int mount_cgroup_v1(int rootfd, const char *dest, const struct hk_mount_o
     /* An empty controller list is the v2 hierarchy of a hybrid host. */
     name = ctrl[0] == '\0' ? "unified" : strncmp(ctrl, "name=", 5) == 0 ? ctrl + 5 : ctrl;
     sub = hk_xasprintf("%s/%s", dest, name);
-    if (mount_cgroup_hierarchy(rootfd, sub, ctrl, end, flags, own_cgroupns, err) < 0)
+    if (mount_cgroup_hierarchy(tfd, name, sub, ctrl, end, flags, own_cgroupns, err) < 0)
       return -1;
   }
   if (o->flags & MS_RDONLY)
