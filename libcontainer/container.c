@@ -55,6 +55,10 @@ struct launch {
   pid_t child; /* our direct child */
   pid_t init;  /* the container's init (the child, or its child) */
   int init_fifo_fd; /* the exec fifo's descriptor number in init */
+  /* `run`: no exec fifo; init waits on the sync socket, kept here, for
+   * START (sync.h).  -1 otherwise. */
+  bool direct_start;
+  int start_sock;
   bool reaped_child;
   /* Foreground run without --console-socket: a terminal is husk's to relay,
    * and its master comes back over tty_sock (else -1). */
@@ -77,6 +81,8 @@ static void launch_clear(struct launch *l)
   hk_cgroup_free(l->cg);
   if (l->tty_sock >= 0)
     close(l->tty_sock);
+  if (l->start_sock >= 0)
+    close(l->start_sock);
 }
 
 static int check_spec(struct launch *l, const struct hk_create_opts *o, hk_error_t **err)
@@ -297,7 +303,7 @@ static int fifo_chown(struct launch *l, bool joined, hk_error_t **err)
   const struct hk_linux *lx = &l->spec->linux_;
   uint32_t uid = u->uid, gid = u->gid;
 
-  if (((l->plan.join_flags & CLONE_NEWUSER) != 0) != joined)
+  if (l->direct_start || ((l->plan.join_flags & CLONE_NEWUSER) != 0) != joined)
     return 0;
   if (joined) {
     if (hk_userns_map_ids(l->init, &uid, &gid, err) < 0)
@@ -397,13 +403,15 @@ static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error
       .seccomp = l->seccomp,
   };
 
-  if (mkfifoat(l->c->dirfd, HK_EXEC_FIFO, 0600) < 0)
-    return hk_error_make(err, errno, "create exec fifo");
-  if (fifo_chown(l, false, err) < 0)
-    return -1;
-  fifo = openat(l->c->dirfd, HK_EXEC_FIFO, O_PATH | O_CLOEXEC);
-  if (fifo < 0)
-    return hk_error_make(err, errno, "open exec fifo");
+  if (!l->direct_start) {
+    if (mkfifoat(l->c->dirfd, HK_EXEC_FIFO, 0600) < 0)
+      return hk_error_make(err, errno, "create exec fifo");
+    if (fifo_chown(l, false, err) < 0)
+      return -1;
+    fifo = openat(l->c->dirfd, HK_EXEC_FIFO, O_PATH | O_CLOEXEC);
+    if (fifo < 0)
+      return hk_error_make(err, errno, "open exec fifo");
+  }
   if (l->spec->process.terminal && o->console_socket == NULL) {
     int tsv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, tsv) < 0)
@@ -448,7 +456,10 @@ static int spawn_init(struct launch *l, const struct hk_create_opts *o, hk_error
   }
   l->joined_pending = a.cgroup_self;
   r = parent_sync(l, o, sv[0], staged, err);
-  close(sv[0]);
+  if (r == 0 && l->direct_start)
+    l->start_sock = sv[0];
+  else
+    close(sv[0]);
   return r;
 }
 
@@ -623,6 +634,7 @@ static int create_vm(struct launch *l, const struct hk_create_opts *o, hk_error_
                            .console_socket = o->console_socket, .console_fd = -1};
   int sv[2] = {-1, -1};
 
+  l->direct_start = false; /* the shim waits on the exec fifo */
   if (hk_container_claim(o->root, o->id, &l->c, err) < 0)
     return -1;
   hk_vm_mark(&l->spec->annotations); /* in state.json */
@@ -693,7 +705,7 @@ static int create(const struct hk_create_opts *o, struct launch *l, hk_error_t *
 
 int hk_container_create(const struct hk_create_opts *o, hk_error_t **err)
 {
-  struct launch l = {.tty_sock = -1};
+  struct launch l = {.tty_sock = -1, .start_sock = -1};
   int r = create(o, &l, err);
   launch_clear(&l);
   return r;
@@ -1036,18 +1048,28 @@ static void block_signals(sigset_t *old)
   sigprocmask(SIG_BLOCK, &all, old);
 }
 
-/* In the foreground: the terminal to relay (when husk relays it), then
- * start. */
-static int start_foreground(struct launch *l, struct hk_tty_relay **tty, hk_error_t **err)
+/* `run`: the terminal to relay (when husk relays it), then start.  Unless
+ * the VM handler's shim stands for init, there is no exec fifo: init waits
+ * for START on its sync socket, so a run makes no fifo in the state
+ * directory and no `start` handshake through it. */
+static int start_run(struct launch *l, struct hk_tty_relay **tty, hk_error_t **err)
 {
   if (l->tty_sock >= 0 && hk_tty_relay_open(l->tty_sock, tty, err) < 0)
     return -1;
-  return start_loaded(l->c, l->spec, err);
+  if (!l->direct_start)
+    return start_loaded(l->c, l->spec, err);
+  HK_FAULT("run-before-start");
+  if (hk_sync_send(l->start_sock, HK_SYNC_START, NULL) < 0)
+    return hk_error_plain(err, ESRCH, "cannot start container \"%s\": its init exited", l->c->id);
+  close(steal_fd(&l->start_sock));
+  run_late_hooks(l->c, l->spec, true);
+  return 0;
 }
 
 int hk_container_run(const struct hk_create_opts *o, int *status, hk_error_t **err)
 {
-  struct launch l = {.tty_sock = -1, .relay_tty = !o->detach && o->console_socket == NULL};
+  struct launch l = {.tty_sock = -1, .start_sock = -1, .direct_start = true,
+                     .relay_tty = !o->detach && o->console_socket == NULL};
   struct hk_tty_relay *tty = NULL;
   sigset_t old;
   pid_t init;
@@ -1060,7 +1082,7 @@ int hk_container_run(const struct hk_create_opts *o, int *status, hk_error_t **e
   /* create leaves the container locked with its state and config in
    * memory: start it from there rather than reading them back. */
   r = create(o, &l, err);
-  if (r == 0 && (r = start_foreground(&l, &tty, err)) < 0) {
+  if (r == 0 && (r = start_run(&l, &tty, err)) < 0) {
     hk_error_t *e = NULL;
     hk_tty_relay_close(steal_pointer(&tty));
     hk_container_free(steal_pointer(&l.c));

@@ -27,9 +27,11 @@
  *   init-ready           init: built, about to send READY
  *   before-state         husk: init is READY, state.json not written
  *   after-state          husk: state.json written, init not yet told
- *   init-created         init: created, about to wait on the exec fifo
+ *   init-created         init: created, about to wait on the exec fifo (or,
+ *                        for `run`, for START on its socket)
+ *   run-before-start     husk run: state saved, START not yet sent to init
  *   start-after-fifo     husk start: init released, the fifo not yet removed
- *   init-started         init: `start` opened the fifo, before execve
+ *   init-started         init: released by `start` (or `run`), before execve
  *   delete-after-stop    husk delete: processes killed, cgroup not removed
  *   delete-after-cgroup  husk delete: cgroup removed, state directory not
  */
@@ -41,8 +43,8 @@
 
 #define HK_FAULT_POINTS                                                                            \
   "before-cgroup after-cgroup init-start after-clone init-namespaces init-mounts hook-running "    \
-  "init-ready before-state after-state init-created start-after-fifo init-started "                \
-  "delete-after-stop "                                                                             \
+  "init-ready before-state after-state init-created run-before-start start-after-fifo "           \
+  "init-started delete-after-stop "                                                                \
   "delete-after-cgroup"
 
 #ifdef HK_FAULT_INJECTION

@@ -364,15 +364,22 @@ void hk_init_main(const struct hk_init_args *a)
   if (hk_sync_send(a->sync_fd, HK_SYNC_READY, &err) < 0 ||
       hk_sync_expect(a->sync_fd, HK_SYNC_STATE_SAVED, NULL, &err) < 0)
     _exit(1);
-  close(a->sync_fd);
   if (a->console_fd >= 0)
     close(a->console_fd);
   HK_FAULT("init-created");
-  if (wait_for_start(procfd, a->fifo_fd, &err) < 0) {
-    hk_log(HK_LOG_ERROR, "%s", err->msg);
-    _exit(1);
+  if (a->fifo_fd < 0) {
+    /* `run`: START on the socket instead of the fifo; EOF: husk died. */
+    if (hk_sync_expect(a->sync_fd, HK_SYNC_START, NULL, &err) < 0)
+      _exit(1);
+    close(a->sync_fd);
+  } else {
+    close(a->sync_fd);
+    if (wait_for_start(procfd, a->fifo_fd, &err) < 0) {
+      hk_log(HK_LOG_ERROR, "%s", err->msg);
+      _exit(1);
+    }
+    close(a->fifo_fd); /* so that state tells "running" even if the fifo stays */
   }
-  close(a->fifo_fd); /* so that state tells "running" even if the fifo stays */
   close(procfd);
   HK_FAULT("init-started");
   /* startContainer hooks run in the container, after `start`. */

@@ -1,6 +1,7 @@
 /* The container's init: the child side of `create`.  It enters or creates
  * the namespaces, builds the filesystem view, applies the process settings
- * in the order the spec implies, waits for `start` on the exec fifo and
+ * in the order the spec implies, waits for `start` on the exec fifo (for
+ * `run`, for START on its sync socket) and
  * execs the user process.  It never returns. */
 #ifndef HK_INIT_H
 #define HK_INIT_H
@@ -21,7 +22,7 @@ struct hk_init_args {
   const char *bundle; /* absolute */
   int sync_fd;
   int peer_fd;   /* the parent's end of the sync socket, closed at once */
-  int fifo_fd;   /* O_PATH descriptor of the exec fifo */
+  int fifo_fd;   /* O_PATH descriptor of the exec fifo; -1: START on sync_fd (run) */
   int close_fd;  /* the parent's state lock, closed at once */
   int console_fd; /* connected --console-socket, or -1 */
   bool staged;   /* namespaces are joined/unshared here, not by clone() */

@@ -45,6 +45,10 @@
  *   parent -> init    STATE_SAVED       state.json is written; init stops
  *                                       watching for the parent's death and
  *                                       blocks on the exec fifo until `start`
+ *   parent -> init    START             (only for `run`, which makes no exec
+ *                                       fifo) instead of the fifo: init may
+ *                                       go; a socket closed first means the
+ *                                       parent died, and init exits
  *
  * `exec` uses the same messages between husk and the process it starts:
  * INIT_PID (always, the process is in the container's PID namespace), then
@@ -80,6 +84,8 @@ enum hk_sync_msg {
   /* From the exec stub (exec-stub.c, whose copy of the number must agree):
    * execve() failed; `code` is errno, the payload the path. */
   HK_SYNC_EXEC_ERRNO,
+  /* `run` (no exec fifo): the parent, after STATE_SAVED, when init may go. */
+  HK_SYNC_START,
 };
 
 struct hk_sync_hdr {

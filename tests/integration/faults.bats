@@ -356,6 +356,19 @@ init_dies_in_create() {
 	check_no_leaks
 }
 
+@test "faults: run killed before it releases init: init exits by itself, delete --force cleans up" {
+	requires_faults
+	local id
+	id=$(cid run-start)
+	crash run-before-start run -d --bundle "$BUNDLE" "$id"
+	killed
+	# `run` makes no exec fifo: init waits for START on its socket, whose
+	# other end died with husk, so it exits rather than wait forever.
+	[ ! -e "$HUSK_ROOT/$id/exec.fifo" ] || fail "run made an exec fifo"
+	wait_for_status "$id" stopped
+	recovered "$id"
+}
+
 # --- husk killed during delete: delete --force again finishes the job ----
 
 @test "faults: delete killed after stopping the container" {

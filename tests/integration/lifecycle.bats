@@ -94,6 +94,31 @@ load helpers
 	assert_equal "$(container_status "$id")" running
 }
 
+@test "run releases init over its sync socket: no exec fifo, unlike create" {
+	local id listing=$BATS_TEST_TMPDIR/listing
+	set_args sleep 100
+	# createRuntime runs after the fifo is made and before init waits on
+	# it: list the state directory from there.
+	update_config --arg f "$listing" --arg root "$HUSK_ROOT" \
+		'.hooks.createRuntime = [{"path": "/bin/sh", "args": ["sh", "-c", "/usr/bin/jq -r .id | { read id; /bin/ls \"\($root)/$id\"; } > \($f)"]}]'
+	id=$(cid nofifo)
+	hrun run -d --bundle "$BUNDLE" "$id"
+	assert_success
+	assert_equal "$(container_status "$id")" running
+	run grep -c . "$listing"
+	assert_success
+	run grep -x exec.fifo "$listing"
+	assert_failure
+	id=$(cid fifo)
+	hrun create --bundle "$BUNDLE" "$id"
+	assert_success
+	run grep -x exec.fifo "$listing"
+	assert_success
+	run husk start "$id"
+	assert_success
+	wait_for_status "$id" running
+}
+
 @test "run -d --pid-file writes the container's pid" {
 	local id pidfile=$BATS_TEST_TMPDIR/run.pid
 	id=$(cid runpid)
