@@ -167,8 +167,8 @@ static void walk(const char *dir, int depth, struct search *s)
 }
 
 /* The cgroup2 hierarchy, all of it (a linux.cgroupsPath may be anywhere);
- * on a host without one, the top of each v1 hierarchy, where containers
- * without linux.cgroupsPath have theirs. */
+ * on a host without one, each v1 hierarchy in turn (husk makes the
+ * container's cgroup in every one, so the first holds it already). */
 static void search_all(struct search *s)
 {
   enum hk_cgroup_layout layout;
@@ -187,7 +187,7 @@ static void search_all(struct search *s)
     if (de->d_type != DT_DIR || de->d_name[0] == '.')
       continue;
     p = hk_xasprintf(CGROUP_ROOT "/%s", de->d_name);
-    walk(p, WALK_DEPTH, s);
+    walk(p, 0, s);
   }
   if (d)
     closedir(d);

@@ -42,6 +42,10 @@
 #include "utils.h"
 #include "vm.h"
 
+/* The cgroup's directories, recorded as soon as they exist (record_cgroup),
+ * later overwritten with state.json and renamed to it. */
+#define CGROUP_RECORD "cgroup.record"
+
 /* Everything `create` gathers before and while spawning init. */
 struct launch {
   struct hk_spec *spec;
@@ -209,7 +213,7 @@ static int save_state(struct launch *l, const struct hk_create_opts *o, hk_error
   copy_annotations(&s->annotations, &l->spec->annotations);
   if (hk_proc_start_time(l->init, &s->start_time, NULL) < 0)
     return hk_error_plain(err, ESRCH, "container init (pid %d) exited", (int)l->init);
-  if (hk_container_save(l->c, err) < 0)
+  if (hk_container_save(l->c, l->cg ? CGROUP_RECORD : NULL, err) < 0)
     return -1;
   if (o->pid_file && hk_write_pid_file(o->pid_file, l->init, err) < 0)
     return -1;
@@ -513,8 +517,6 @@ static void abandon(struct launch *l)
   }
 }
 
-#define CGROUP_RECORD "cgroup.record"
-
 /* What a create that crashes leaves must still be found by `delete
  * --force`, which then has no state.json: the cgroup's directories are
  * recorded in the state directory as soon as they exist ("KEY PATH" lines). */
@@ -541,34 +543,57 @@ static int record_cgroup(int dirfd, const struct hk_cgroup *cg, hk_error_t **err
   return r;
 }
 
-static void remove_recorded_cgroup(int dirfd)
+/* The cgroup of a state directory whose state.json is missing or broken.
+ * A create that crashed recorded it: "KEY PATH" lines; or, when it died
+ * while turning the record into state.json (save_state), that state.  A
+ * record cut short, or none (it became a state.json broken since): the
+ * cgroup is found by its mark. */
+static struct hk_cgroup *recorded_cgroup(int dirfd, const char *root, const char *id)
 {
   _cleanup_close_ int fd = openat(dirfd, CGROUP_RECORD, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   _cleanup_free_ char *buf = NULL;
-  _cleanup_cgroup_ struct hk_cgroup *cg = NULL;
+  struct hk_cgroup *cg = NULL;
+  struct hk_state *st = NULL;
   struct hk_kv_list kv = {0};
   hk_error_t *e = NULL;
   char *line, *save = NULL;
   size_t len;
 
-  if (fd < 0 || hk_read_fd(fd, CGROUP_RECORD, 1 << 16, &buf, &len, NULL) < 0)
-    return;
-  kv.items = hk_xmalloc0((HK_CG_COUNT + 1) * sizeof(*kv.items));
-  for (line = strtok_r(buf, "\n", &save); line && kv.len <= HK_CG_COUNT;
-       line = strtok_r(NULL, "\n", &save)) {
-    char *sp = strchr(line, ' ');
-    if (sp == NULL)
-      continue;
-    *sp = '\0';
-    kv.items[kv.len].key = line;
-    kv.items[kv.len++].value = sp + 1;
+  if (fd < 0 || hk_read_fd(fd, CGROUP_RECORD, 1 << 16, &buf, &len, NULL) < 0) {
+    /* nothing recorded */
+  } else if (buf[0] == '{') {
+    if (hk_state_parse(buf, len, CGROUP_RECORD, &st, &e) == 0)
+      hk_cgroup_from_kv(&st->cgroup_paths, &cg, &e);
+    hk_state_free(st);
+  } else {
+    kv.items = hk_xmalloc0((HK_CG_COUNT + 1) * sizeof(*kv.items));
+    for (line = strtok_r(buf, "\n", &save); line && kv.len <= HK_CG_COUNT;
+         line = strtok_r(NULL, "\n", &save)) {
+      char *sp = strchr(line, ' ');
+      if (sp == NULL)
+        continue;
+      *sp = '\0';
+      kv.items[kv.len].key = line;
+      kv.items[kv.len++].value = sp + 1;
+    }
+    hk_cgroup_from_kv(&kv, &cg, &e);
+    free(kv.items);
   }
-  if (hk_cgroup_from_kv(&kv, &cg, &e) < 0 || hk_cgroup_signal_all(cg, SIGKILL, &e) < 0 ||
-      hk_cgroup_destroy(cg, &e) < 0) {
+  hk_error_free(e);
+  if (cg == NULL)
+    hk_cgroup_find_marked(root, id, &cg);
+  return cg;
+}
+
+static void remove_recorded_cgroup(int dirfd, const char *root, const char *id)
+{
+  _cleanup_cgroup_ struct hk_cgroup *cg = recorded_cgroup(dirfd, root, id);
+  hk_error_t *e = NULL;
+
+  if (cg && (hk_cgroup_signal_all(cg, SIGKILL, &e) < 0 || hk_cgroup_destroy(cg, &e) < 0)) {
     hk_warn("cleanup: %s", e->msg);
     hk_error_free(e);
   }
-  free(kv.items);
 }
 
 /* A cgroup still busy with an earlier container of this ID and root
@@ -999,7 +1024,7 @@ static int delete_container(const char *root, const char *id, bool force,
       hk_error_free(e);
       if (dirfd >= 0) { /* a create that crashed: its init died with it */
         return_net_devices(dirfd, -1, 0, 0);
-        remove_recorded_cgroup(dirfd);
+        remove_recorded_cgroup(dirfd, root, id);
         remove_overlay_dirs(dirfd, true);
         hk_vm_cleanup(dirfd);
       }

@@ -26,6 +26,8 @@
  *   hook-running         whoever runs a hook: once the hook printed something
  *   init-ready           init: built, about to send READY
  *   before-state         husk: init is READY, state.json not written
+ *   state-unrenamed      husk: state.json written into cgroup.record, which
+ *                        is not yet renamed to it (utils.h, write_file_over)
  *   after-state          husk: state.json written, init not yet told
  *   init-created         init: created, about to wait on the exec fifo (or,
  *                        for `run`, for START on its socket)
@@ -43,7 +45,8 @@
 
 #define HK_FAULT_POINTS                                                                            \
   "before-cgroup after-cgroup init-start after-clone init-namespaces init-mounts hook-running "    \
-  "init-ready before-state after-state init-created run-before-start start-after-fifo "           \
+  "init-ready before-state state-unrenamed after-state init-created run-before-start "            \
+  "start-after-fifo "                                                                              \
   "init-started delete-after-stop "                                                                \
   "delete-after-cgroup"
 

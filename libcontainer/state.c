@@ -301,14 +301,14 @@ int hk_container_load(const char *root, const char *id, enum hk_lock lock,
   return 0;
 }
 
-int hk_container_save(struct hk_container *c, hk_error_t **err)
+int hk_container_save(struct hk_container *c, const char *from, hk_error_t **err)
 {
   _cleanup_free_ char *json = NULL;
   size_t len;
 
   if (hk_state_to_json(c->state, true, false, &json, &len, err) < 0)
     return -1;
-  if (hk_write_file_atomic(c->dirfd, HK_STATE_FILE, json, len, 0600, err) < 0)
+  if (hk_write_file_over(c->dirfd, from, HK_STATE_FILE, json, len, 0600, err) < 0)
     return hk_error_wrap(err, "write state of \"%s\"", c->id);
   return 0;
 }

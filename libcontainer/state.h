@@ -35,7 +35,9 @@ enum hk_lock { HK_LOCK_SHARED, HK_LOCK_EXCLUSIVE };
 int hk_container_load(const char *root, const char *id, enum hk_lock lock,
                       struct hk_container **out, hk_error_t **err);
 
-int hk_container_save(struct hk_container *c, hk_error_t **err);
+/* Write state.json.  `from`: a file of the state directory to write it
+ * into and rename (see hk_write_file_over), or NULL. */
+int hk_container_save(struct hk_container *c, const char *from, hk_error_t **err);
 
 /* Remove the state directory. */
 int hk_container_destroy_dir(struct hk_container *c, hk_error_t **err);

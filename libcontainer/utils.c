@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fault.h"
 #include "utils.h"
 
 void hk_strv_free(char **v)
@@ -165,6 +166,32 @@ int hk_write_file_atomic(int dirfd, const char *name, const char *data, size_t l
     unlinkat(dirfd, tmp, 0);
     return hk_error_make(err, e, "rename `%s` to `%s`", tmp, name);
   }
+  return 0;
+}
+
+int hk_write_file_over(int dirfd, const char *from, const char *name, const char *data, size_t len,
+                       mode_t mode, hk_error_t **err)
+{
+  _cleanup_close_ int fd = from ? openat(dirfd, from, O_WRONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
+  size_t done = 0;
+
+  if (from == NULL || (fd < 0 && errno == ENOENT))
+    return hk_write_file_atomic(dirfd, name, data, len, mode, err);
+  if (fd < 0)
+    return hk_error_make(err, errno, "open `%s`", from);
+  while (done < len) {
+    ssize_t n = pwrite(fd, data + done, len - done, (off_t)done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return hk_error_make(err, n < 0 ? errno : EIO, "write `%s`", from);
+    done += (size_t)n;
+  }
+  if (ftruncate(fd, (off_t)len) < 0)
+    return hk_error_make(err, errno, "truncate `%s`", from);
+  HK_FAULT("state-unrenamed");
+  if (renameat(dirfd, from, dirfd, name) < 0)
+    return hk_error_make(err, errno, "rename `%s` to `%s`", from, name);
   return 0;
 }
 

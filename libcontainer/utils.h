@@ -83,6 +83,13 @@ int hk_read_fd(int fd, const char *name, size_t max_size, char **out, size_t *le
  * fsync cost milliseconds per create on a busy disk. */
 int hk_write_file_atomic(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
                          hk_error_t **err);
+/* The same, but the data goes into `from`, an existing file of dirfd that
+ * nobody else reads, which is then renamed to `name`: a new inode saved
+ * (on ext4 without a journal, each new inode scans past the recently
+ * deleted ones).  A crash in between leaves `from` with all or part of the
+ * new data.  Without `from`, as hk_write_file_atomic. */
+int hk_write_file_over(int dirfd, const char *from, const char *name, const char *data, size_t len,
+                       mode_t mode, hk_error_t **err);
 
 /* Write a whole buffer to a path (O_WRONLY|O_TRUNC, no create unless mode). */
 int hk_write_file(const char *path, const char *data, size_t len, hk_error_t **err);

@@ -151,6 +151,25 @@ husk_dies_in_create() {
 	refute_output --partial "upper.work-"
 }
 
+# state.json is written into cgroup.record (one inode fewer per create),
+# which is then renamed: killed in between, the record holds the state.
+@test "faults: husk killed with the state written into cgroup.record, not yet renamed" {
+	husk_dies_in_create state-unrenamed yes
+}
+
+@test "faults: the same with cgroup.record cut short: delete --force finds the cgroup by its mark" {
+	requires_faults
+	local id
+	id=$(cid state-cut)
+	crash state-unrenamed create --bundle "$BUNDLE" "$id"
+	killed
+	[ ! -e "$HUSK_ROOT/$id/state.json" ] || fail "state.json exists: the fault point missed"
+	[ "$(head -c1 "$HUSK_ROOT/$id/cgroup.record")" = "{" ] || fail "cgroup.record does not hold the state"
+	truncate -s 40 "$HUSK_ROOT/$id/cgroup.record"
+	[ -n "$(cgroups_of "$id")" ] || fail "expected the cgroup to exist"
+	recovered "$id"
+}
+
 @test "faults: husk killed before the state is written, with a user namespace and a kept overlay upper" {
 	use_userns
 	mkdir "$BATS_TEST_TMPDIR/upper"
