@@ -13,7 +13,9 @@
  *
  * Its command line, made by hk_selfexe_exec():
  *
- *   argv[0]  how to report a failed execve:
+ *   argv[0]  how to report a failed execve, after an "r" when husk turned
+ *            address randomization off for the stub's own exec (the
+ *            stub turns it on again first):
  *            "-"       not at all (exit status 127 says it)
  *            "sFD"     a sync message on descriptor FD (sync.h: EXEC_ERRNO,
  *                      code errno, payload the path)
@@ -32,6 +34,7 @@
 
 #define SYNC_EXEC_ERRNO 12 /* enum hk_sync_msg in sync.h */
 #define F_SETFD_ 2
+#define ADDR_NO_RANDOMIZE_ 0x0040000
 #define FD_CLOEXEC_ 1
 
 #if defined(__x86_64__)
@@ -86,32 +89,32 @@ static size_t len(const char *s)
 }
 
 /* glibc's texts for what execve() fails with, so that the report reads as
- * husk's own would. */
+ * husk's own would: each an errno byte, then the text and its NUL.  One
+ * array, no pointers: the stub has no relocations and runs wherever the
+ * kernel puts it. */
+static const char texts[] = "\001Operation not permitted\0"
+                            "\002No such file or directory\0"
+                            "\007Argument list too long\0"
+                            "\010Exec format error\0"
+                            "\014Cannot allocate memory\0"
+                            "\015Permission denied\0"
+                            "\024Not a directory\0"
+                            "\025Is a directory\0"
+                            "\026Invalid argument\0"
+                            "\032Text file busy\0"
+                            "\044File name too long\0"
+                            "\050Too many levels of symbolic links\0"
+                            "\120Accessing a corrupted shared library\0";
+
+static size_t len(const char *s);
+
 static const char *error_text(long e, char *buf)
 {
-  static const struct {
-    unsigned char e;
-    const char *text;
-  } texts[] = {
-      {1, "Operation not permitted"},
-      {2, "No such file or directory"},
-      {7, "Argument list too long"},
-      {8, "Exec format error"},
-      {12, "Cannot allocate memory"},
-      {13, "Permission denied"},
-      {20, "Not a directory"},
-      {21, "Is a directory"},
-      {22, "Invalid argument"},
-      {26, "Text file busy"},
-      {36, "File name too long"},
-      {40, "Too many levels of symbolic links"},
-      {80, "Accessing a corrupted shared library"},
-  };
   char *p = buf + 24;
 
-  for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
-    if (texts[i].e == e)
-      return texts[i].text;
+  for (const char *t = texts; t < texts + sizeof texts - 1; t += len(t) + 1)
+    if ((unsigned char)t[0] == e)
+      return t + 1;
   *--p = '\0';
   do
     *--p = (char)('0' + e % 10);
@@ -188,16 +191,20 @@ __attribute__((used, noreturn)) void stub_main(long *sp)
 {
   long argc = sp[0], fd = -1;
   char **argv = (char **)(sp + 1), **envp = argv + argc + 1;
+  const char *how;
+  int layout;
   char kind;
-  long e;
+  long e = 0;
 
   if (argc < 4 || argv[0] == NULL)
     quit(127);
-  kind = argv[0][0];
+  layout = argv[0][0] == 'r';
+  how = argv[0] + layout;
+  kind = how[0];
   if (kind != '-' && kind != 's' && kind != 'l')
     quit(127);
   if (kind != '-') {
-    const char *d = argv[0] + 1;
+    const char *d = how + 1;
     if (*d == '\0')
       quit(127);
     for (fd = 0; *d; d++) {
@@ -211,7 +218,14 @@ __attribute__((used, noreturn)) void stub_main(long *sp)
       kind = '-';
     }
   }
-  e = -sys3(__NR_execve, (long)argv[2], (long)(argv + 3), (long)envp);
+  if (layout) {
+    /* husk turned address randomization off for this exec only (see
+     * selfexe.c): on again for the program's, or no program at all. */
+    long p = sys3(__NR_personality, 0xffffffffL, 0, 0);
+    e = p < 0 ? -p : -sys3(__NR_personality, p & ~ADDR_NO_RANDOMIZE_, 0, 0);
+  }
+  if (e <= 0)
+    e = -sys3(__NR_execve, (long)argv[2], (long)(argv + 3), (long)envp);
   if (kind != '-')
     report(kind, fd, argv[1], argv[2], e);
   quit(127);

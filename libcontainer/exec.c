@@ -237,7 +237,7 @@ static void __attribute__((noreturn)) exec_process(const struct exec_child *x)
     goto fail;
   }
   hk_selfexe_prepare(&ex, 's', x->sync_fd, NULL, 3 + x->preserve_fds, exe, p->args.v,
-                     p->env.v ? p->env.v : (char *[]){NULL});
+                     p->env.v ? p->env.v : (char *[]){NULL}, x->seccomp == NULL);
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   if (x->seccomp && p->no_new_privileges && hk_seccomp_apply(x->seccomp, x->sync_fd, &err) < 0)

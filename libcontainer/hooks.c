@@ -36,7 +36,7 @@ static void __attribute__((noreturn)) hook_child(const struct hk_hook *h, int in
   /* A hook in the container execs as the container's process does. */
   if (in_container) {
     struct hk_selfexe_exec x;
-    hk_selfexe_prepare(&x, '-', -1, NULL, 3, h->path, argv, envp);
+    hk_selfexe_prepare(&x, '-', -1, NULL, 3, h->path, argv, envp, false);
     hk_selfexe_exec(&x);
   } else {
     execve(h->path, argv, envp);

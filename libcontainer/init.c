@@ -391,7 +391,8 @@ void hk_init_main(const struct hk_init_args *a)
   /* What hk_log would say if execve failed, ready for the stub. */
   line = hk_log_line(HK_LOG_ERROR, "exec `%s`: %%E", exe);
   hk_selfexe_prepare(&x, 'l', hk_log_fd(), line, 3 + a->preserve_fds, exe, a->spec->process.args.v,
-                     a->spec->process.env.v ? a->spec->process.env.v : (char *[]){NULL});
+                     a->spec->process.env.v ? a->spec->process.env.v : (char *[]){NULL},
+                     a->seccomp == NULL);
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   if (seccomp_point(a) == SECCOMP_BEFORE_EXEC && hk_seccomp_apply(a->seccomp, -1, &err) < 0) {

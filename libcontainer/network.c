@@ -23,6 +23,7 @@
 
 #define RECORD "netdevices.record"
 #define NL_BUF 32768 /* a dump part of the kernel's largest size */
+#define NL_ACK_BUF 2048 /* an ACK: nlmsgerr, our request (< 512), extack text */
 
 /* ---- rtnetlink plumbing ---- */
 
@@ -76,17 +77,24 @@ static int nl_open_in(struct nl *n, int nsfd, hk_error_t **err)
  * on failure. */
 static int nl_talk(struct nl *n, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
-  /* Not zeroed: the kernel fills what it sends and only that is read, and
-   * pages of the buffer never touched are never charged to the memory
-   * cgroup (init brings lo up once it is in the container's). */
-  _cleanup_free_ char *buf = hk_xrealloc(NULL, NL_BUF);
+  /* A request that changes something (RTM_NEW*, DEL*, SET*; GET* are
+   * type % 4 == 2) gets only an ACK, the request echoed: a buffer on the
+   * stack holds it.  Init brings lo up once it is in the container's
+   * cgroup, where 32 KiB taken from the heap would have the page past them
+   * charged to the container (malloc writes the rest's header there).
+   * Not zeroed: the kernel fills what it sends and only that is read. */
+  char ack[NL_ACK_BUF];
+  bool get = (nlh->nlmsg_type & 3) == 2;
+  _cleanup_free_ char *big = get ? hk_xrealloc(NULL, NL_BUF) : NULL;
+  char *buf = big ? big : ack;
+  size_t size = big ? NL_BUF : sizeof(ack);
   unsigned int seq = ++n->seq;
 
   nlh->nlmsg_seq = seq;
   if (mnl_socket_sendto(n->sock, nlh, nlh->nlmsg_len) < 0)
     return -1;
   for (;;) {
-    ssize_t len = mnl_socket_recvfrom(n->sock, buf, NL_BUF);
+    ssize_t len = mnl_socket_recvfrom(n->sock, buf, size);
     int r;
     if (len < 0)
       return -1;

@@ -2,6 +2,7 @@
  * prefault.h. */
 #include "config.h"
 
+#include <errno.h>
 #include <link.h>
 #include <malloc.h>
 #include <stdbool.h>
@@ -15,6 +16,10 @@
  * (measured: 8 KiB covers it; more adds faults and saves nothing). */
 #define STACK_AHEAD 16384
 
+/* How much of the heap's top chunk init takes after the join (measured:
+ * one page; a second costs a fault and saves nothing). */
+#define TOP_AHEAD 4096
+
 #define PAGE_DOWN(x) ((x) & ~(uintptr_t) 4095)
 
 extern void *__libc_stack_end; /* the stack pointer at process start */
@@ -25,6 +30,13 @@ static void __attribute__((noinline)) touch_stack_ahead(void)
 
   for (size_t i = 0; i < STACK_AHEAD; i += 4096)
     buf[i] = 0;
+}
+
+/* One page, resident or not. */
+__attribute__((no_sanitize_address)) static void touch_page(uintptr_t a)
+{
+  volatile char *c = (volatile char *) a;
+  *c = *c;
 }
 
 /* Only resident pages: those are shared with husk and would be copied.  A
@@ -81,13 +93,24 @@ void hk_prefault_own_pages(void)
   if ((uintptr_t) __libc_stack_end > sp)
     touch_range(PAGE_DOWN(sp), (uintptr_t) __libc_stack_end);
   dl_iterate_phdr(touch_object, NULL);
+  /* The thread's own block (its TCB and static TLS, errno among them),
+   * which ld.so mapped apart from any segment. */
+  touch_page((uintptr_t) __builtin_thread_pointer());
+  touch_page((uintptr_t) &errno);
 #ifdef __GLIBC__
   {
-    /* The main arena's heap, whose free and used chunks init reuses. */
+    /* The main arena's heap, whose free and used chunks init reuses, and
+     * the start of its top chunk, where init's next allocations go:
+     * written here even if never yet, as init's first malloc would. */
+    struct mallinfo2 mi = mallinfo2();
     uintptr_t brk_end = (uintptr_t) sbrk(0);
-    size_t arena = mallinfo2().arena;
-    if (arena && brk_end > arena)
-      touch_range(brk_end - arena, brk_end);
+    if (mi.arena && brk_end > mi.arena)
+      touch_range(brk_end - mi.arena, brk_end);
+    if (mi.keepcost && brk_end > mi.keepcost) {
+      uintptr_t top = brk_end - mi.keepcost;
+      for (uintptr_t a = top; a < brk_end && a < top + TOP_AHEAD; a = PAGE_DOWN(a) + 4096)
+        touch_page(a);
+    }
   }
 #endif
 }

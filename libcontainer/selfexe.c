@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -254,11 +255,14 @@ const char *hk_selfexe_stub_unfit(const struct hk_process *p, const struct hk_pr
 }
 
 void hk_selfexe_prepare(struct hk_selfexe_exec *x, char report, int report_fd, const char *line,
-                        int min_fd, const char *path, char *const argv[], char *const envp[])
+                        int min_fd, const char *path, char *const argv[], char *const envp[],
+                        bool unfiltered)
 {
   size_t n = 0;
+  int persona = -1, k = 0;
 
-  *x = (struct hk_selfexe_exec){.path = path, .argv = argv, .envp = envp, .how = "-", .copy = -1};
+  *x = (struct hk_selfexe_exec){
+      .path = path, .argv = argv, .envp = envp, .how = "-", .copy = -1, .persona = -1};
   if (stub_fd < 0)
     return;
   while (argv[n])
@@ -266,8 +270,14 @@ void hk_selfexe_prepare(struct hk_selfexe_exec *x, char report, int report_fd, c
   x->stub_argv = malloc((n + 4) * sizeof(*x->stub_argv));
   if (x->stub_argv == NULL)
     return; /* a plain execve, then: still better than none */
+  if (unfiltered && (persona = personality(0xffffffff)) >= 0 && !(persona & ADDR_NO_RANDOMIZE)) {
+    x->persona = persona;
+    x->how[k++] = 'r';
+  }
+  x->how[k] = '-';
+  x->how[k + 1] = '\0';
   if (report != '-' && (x->copy = fcntl(report_fd, F_DUPFD, min_fd)) >= 0)
-    snprintf(x->how, sizeof(x->how), "%c%d", report, x->copy);
+    snprintf(x->how + k, sizeof(x->how) - k, "%c%d", report, x->copy);
   x->stub_argv[0] = x->how;
   x->stub_argv[1] = (char *)(line ? line : "");
   x->stub_argv[2] = (char *)path;
@@ -278,11 +288,18 @@ void hk_selfexe_exec(struct hk_selfexe_exec *x)
 {
   int e;
 
-  if (x->stub_argv)
+  if (x->stub_argv) {
+    /* Compact layout (selfexe.h); if it cannot be had, the stub must not
+     * clear what it did not set. */
+    if (x->persona >= 0 && personality(x->persona | ADDR_NO_RANDOMIZE) < 0)
+      x->stub_argv[0] = x->how + 1;
     syscall(SYS_execveat, stub_fd, "", x->stub_argv, x->envp, AT_EMPTY_PATH);
-  else
+  } else {
     execve(x->path, x->argv, x->envp);
+  }
   e = errno;
+  if (x->persona >= 0)
+    personality(x->persona);
   if (x->copy >= 0)
     close(x->copy);
   free(x->stub_argv);

@@ -63,7 +63,8 @@ struct hk_selfexe_exec {
   char *const *argv, *const *envp;
   char **stub_argv; /* NULL: a plain execve */
   char how[16];
-  int copy; /* the report descriptor's copy, or -1 */
+  int copy;    /* the report descriptor's copy, or -1 */
+  int persona; /* the personality to go back to after a compact exec, or -1 */
 };
 
 /* Through the stub when hk_selfexe_protect loaded it.  If the program
@@ -71,9 +72,19 @@ struct hk_selfexe_exec {
  * 's': a sync EXEC_ERRNO message on report_fd, 'l': `line` written to
  * report_fd with its last "%E" replaced by the error) and exits 127;
  * report_fd is passed as a copy numbered min_fd or above, made here, so
- * after anything that sets close-on-exec on all descriptors. */
+ * after anything that sets close-on-exec on all descriptors.
+ *
+ * `unfiltered`: no seccomp filter will be on at the exec.  The stub's own
+ * exec then runs with address randomization off (ADDR_NO_RANDOMIZE, which
+ * the stub clears again before the program's): its code lands next to its
+ * stack and four page-table pages serve both, not seven.  Those pages are
+ * charged to the container's memory cgroup and freed only after an RCU
+ * grace period, so they still count when the program starts.  A filter
+ * might refuse personality(2), so with one the stub goes where the kernel
+ * puts it. */
 void hk_selfexe_prepare(struct hk_selfexe_exec *x, char report, int report_fd, const char *line,
-                        int min_fd, const char *path, char *const argv[], char *const envp[]);
+                        int min_fd, const char *path, char *const argv[], char *const envp[],
+                        bool unfiltered);
 
 /* Returns only if the exec fails (errno); then frees what prepare made. */
 void hk_selfexe_exec(struct hk_selfexe_exec *x);
