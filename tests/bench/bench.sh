@@ -64,7 +64,8 @@
 #   BENCH_RSS=10     section 4: peak RSS rounds
 #   BENCH_CPU=20     section 4: CPU time rounds (needs perf; skipped without)
 #   BENCH_CONC=50    section 6: containers started concurrently
-#   BENCH_CONC_ROUNDS=3  section 6: rounds (runtimes in rotated order)
+#   BENCH_CONC_ROUNDS=9  section 6: rounds (runtimes in rotated order; fewer
+#                    are too noisy on a shared machine)
 #   BENCH_MEMTRIALS=3  section 5: runs that must all succeed for a limit to count
 #   BENCH_NO_INSTALL=1  do not apt-get install missing crun/runc/time
 #   TMPDIR           where the temporary directory goes (default /tmp)
@@ -100,7 +101,7 @@ EXECN=${BENCH_EXEC:-20}
 RSSN=${BENCH_RSS:-10}
 CONC=${BENCH_CONC:-50}
 MEMTRIALS=${BENCH_MEMTRIALS:-3}
-CONCR=${BENCH_CONC_ROUNDS:-3}
+CONCR=${BENCH_CONC_ROUNDS:-9}
 CPUN=${BENCH_CPU:-20}
 for v in N CYCLE EXECN RSSN CONC MEMTRIALS CONCR CPUN; do
 	case "${!v}" in '' | *[!0-9]* | 0) die "$v must be a positive integer" ;; esac
