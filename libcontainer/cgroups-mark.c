@@ -89,6 +89,62 @@ void hk_cgroup_mark(const struct hk_cgroup *cg, const char *root, const char *id
   free(kv.items);
 }
 
+int hk_cgroup_record(int dirfd, const struct hk_cgroup *cg, hk_error_t **err)
+{
+  struct hk_kv_list kv = {0};
+  _cleanup_free_ char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+
+  if (f == NULL)
+    return hk_error_make(err, errno, "open_memstream");
+  hk_cgroup_to_kv(cg, &kv);
+  for (size_t i = 0; i < kv.len; i++) {
+    fprintf(f, "%s %s\n", kv.items[i].key, kv.items[i].value);
+    free(kv.items[i].key);
+    free(kv.items[i].value);
+  }
+  free(kv.items);
+  fclose(f);
+  return hk_write_file_atomic(dirfd, HK_CGROUP_RECORD, buf, len, 0600, err);
+}
+
+struct hk_cgroup *hk_cgroup_recorded(int dirfd, const char *root, const char *id)
+{
+  _cleanup_close_ int fd = openat(dirfd, HK_CGROUP_RECORD, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  _cleanup_free_ char *buf = NULL;
+  struct hk_cgroup *cg = NULL;
+  struct hk_state *st = NULL;
+  struct hk_kv item[HK_CG_COUNT + 1];
+  struct hk_kv_list kv = {.items = item};
+  hk_error_t *e = NULL;
+  char *line, *save = NULL;
+  size_t len;
+
+  if (fd < 0 || hk_read_fd(fd, HK_CGROUP_RECORD, 1 << 16, &buf, &len, NULL) < 0) {
+    /* nothing recorded */
+  } else if (buf[0] == '{') {
+    if (hk_state_parse(buf, len, HK_CGROUP_RECORD, &st, &e) == 0)
+      hk_cgroup_from_kv(&st->cgroup_paths, &cg, &e);
+    hk_state_free(st);
+  } else {
+    for (line = strtok_r(buf, "\n", &save); line && kv.len < HK_ARRAY_SIZE(item);
+         line = strtok_r(NULL, "\n", &save)) {
+      char *sp = strchr(line, ' ');
+      if (sp == NULL)
+        continue;
+      *sp = '\0';
+      item[kv.len].key = line;
+      item[kv.len++].value = sp + 1;
+    }
+    hk_cgroup_from_kv(&kv, &cg, &e);
+  }
+  hk_error_free(e);
+  if (cg == NULL)
+    hk_cgroup_find_marked(root, id, &cg);
+  return cg;
+}
+
 static bool same_dir(const struct stat *a, const char *path)
 {
   struct stat b;

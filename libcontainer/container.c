@@ -42,10 +42,6 @@
 #include "utils.h"
 #include "vm.h"
 
-/* The cgroup's directories, recorded as soon as they exist (record_cgroup),
- * later overwritten with state.json and renamed to it. */
-#define CGROUP_RECORD "cgroup.record"
-
 /* Everything `create` gathers before and while spawning init. */
 struct launch {
   struct hk_spec *spec;
@@ -213,7 +209,7 @@ static int save_state(struct launch *l, const struct hk_create_opts *o, hk_error
   copy_annotations(&s->annotations, &l->spec->annotations);
   if (hk_proc_start_time(l->init, &s->start_time, NULL) < 0)
     return hk_error_plain(err, ESRCH, "container init (pid %d) exited", (int)l->init);
-  if (hk_container_save(l->c, l->cg ? CGROUP_RECORD : NULL, err) < 0)
+  if (hk_container_save(l->c, l->cg ? HK_CGROUP_RECORD : NULL, err) < 0)
     return -1;
   if (o->pid_file && hk_write_pid_file(o->pid_file, l->init, err) < 0)
     return -1;
@@ -517,77 +513,9 @@ static void abandon(struct launch *l)
   }
 }
 
-/* What a create that crashes leaves must still be found by `delete
- * --force`, which then has no state.json: the cgroup's directories are
- * recorded in the state directory as soon as they exist ("KEY PATH" lines). */
-static int record_cgroup(int dirfd, const struct hk_cgroup *cg, hk_error_t **err)
-{
-  struct hk_kv_list kv = {0};
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
-  int r;
-
-  if (f == NULL)
-    return hk_error_make(err, errno, "open_memstream");
-  hk_cgroup_to_kv(cg, &kv);
-  for (size_t i = 0; i < kv.len; i++) {
-    fprintf(f, "%s %s\n", kv.items[i].key, kv.items[i].value);
-    free(kv.items[i].key);
-    free(kv.items[i].value);
-  }
-  free(kv.items);
-  fclose(f);
-  r = hk_write_file_atomic(dirfd, CGROUP_RECORD, buf, len, 0600, err);
-  free(buf);
-  return r;
-}
-
-/* The cgroup of a state directory whose state.json is missing or broken.
- * A create that crashed recorded it: "KEY PATH" lines; or, when it died
- * while turning the record into state.json (save_state), that state.  A
- * record cut short, or none (it became a state.json broken since): the
- * cgroup is found by its mark. */
-static struct hk_cgroup *recorded_cgroup(int dirfd, const char *root, const char *id)
-{
-  _cleanup_close_ int fd = openat(dirfd, CGROUP_RECORD, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  _cleanup_free_ char *buf = NULL;
-  struct hk_cgroup *cg = NULL;
-  struct hk_state *st = NULL;
-  struct hk_kv_list kv = {0};
-  hk_error_t *e = NULL;
-  char *line, *save = NULL;
-  size_t len;
-
-  if (fd < 0 || hk_read_fd(fd, CGROUP_RECORD, 1 << 16, &buf, &len, NULL) < 0) {
-    /* nothing recorded */
-  } else if (buf[0] == '{') {
-    if (hk_state_parse(buf, len, CGROUP_RECORD, &st, &e) == 0)
-      hk_cgroup_from_kv(&st->cgroup_paths, &cg, &e);
-    hk_state_free(st);
-  } else {
-    kv.items = hk_xmalloc0((HK_CG_COUNT + 1) * sizeof(*kv.items));
-    for (line = strtok_r(buf, "\n", &save); line && kv.len <= HK_CG_COUNT;
-         line = strtok_r(NULL, "\n", &save)) {
-      char *sp = strchr(line, ' ');
-      if (sp == NULL)
-        continue;
-      *sp = '\0';
-      kv.items[kv.len].key = line;
-      kv.items[kv.len++].value = sp + 1;
-    }
-    hk_cgroup_from_kv(&kv, &cg, &e);
-    free(kv.items);
-  }
-  hk_error_free(e);
-  if (cg == NULL)
-    hk_cgroup_find_marked(root, id, &cg);
-  return cg;
-}
-
 static void remove_recorded_cgroup(int dirfd, const char *root, const char *id)
 {
-  _cleanup_cgroup_ struct hk_cgroup *cg = recorded_cgroup(dirfd, root, id);
+  _cleanup_cgroup_ struct hk_cgroup *cg = hk_cgroup_recorded(dirfd, root, id);
   hk_error_t *e = NULL;
 
   if (cg && (hk_cgroup_signal_all(cg, SIGKILL, &e) < 0 || hk_cgroup_destroy(cg, &e) < 0)) {
@@ -644,7 +572,7 @@ static int make_cgroup(struct launch *l, const struct hk_create_opts *o, hk_erro
     }
     return busy_with_lost(o, e, err);
   }
-  if (record_cgroup(l->c->dirfd, l->cg, err) < 0)
+  if (hk_cgroup_record(l->c->dirfd, l->cg, err) < 0)
     return -1;
   hk_cgroup_mark(l->cg, o->root, o->id);
   HK_FAULT("after-cgroup");
