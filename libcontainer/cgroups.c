@@ -64,15 +64,25 @@ const char *hk_cg_name(enum hk_cg_controller c, bool v2)
  * cgroup operation: in husk and init, before any namespace or root change,
  * so it is always the host's cgroupfs (close-on-exec, like every descriptor
  * of husk's own). */
+static int root_fd = -1;
+
+static void close_root_fd(void)
+{
+  close(root_fd);
+  root_fd = -1;
+}
+
 int hk_cg_at(const char *path, const char **rel)
 {
-  static int root_fd = -1;
   const size_t n = sizeof(CGROUP_ROOT) - 1;
 
   if (strncmp(path, CGROUP_ROOT, n) != 0 || (path[n] != '/' && path[n] != '\0'))
     goto as_is;
-  if (root_fd < 0 && (root_fd = open(CGROUP_ROOT, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-    goto as_is;
+  if (root_fd < 0) {
+    if ((root_fd = open(CGROUP_ROOT, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+      goto as_is;
+    atexit(close_root_fd); /* no descriptor left open at exit */
+  }
   path += n;
   while (*path == '/')
     path++;
