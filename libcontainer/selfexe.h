@@ -76,8 +76,9 @@ struct hk_selfexe_exec {
  *
  * `unfiltered`: no seccomp filter will be on at the exec.  The stub's own
  * exec then runs with address randomization off (ADDR_NO_RANDOMIZE, which
- * the stub clears again before the program's): its code lands next to its
- * stack and four page-table pages serve both, not seven.  Those pages are
+ * the stub clears again before the program's): its code lands in the same
+ * GiB as its stack (just below mmap's base), and five page-table pages
+ * serve both, not seven.  Those pages are
  * charged to the container's memory cgroup and freed only after an RCU
  * grace period, so they still count when the program starts.  A filter
  * might refuse personality(2), so with one the stub goes where the kernel
