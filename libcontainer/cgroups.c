@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,125 +50,6 @@ const char *hk_cg_name(enum hk_cg_controller c, bool v2)
   return v2 ? v2_names[c] : v1_names[c];
 }
 
-/* ---- paths ----
- *
- * A walk of "/sys/fs/cgroup/..." from "/" passes two sysfs directories
- * ("fs", "cgroup").  sysfs is kernfs, whose dentries cannot be checked
- * under RCU: each lookup there takes sysfs's one lock, which every network
- * namespace being made also takes, many times, as it registers its
- * devices.  With many containers starting at once, those waits rather than
- * the work set the pace (perf sched: about 1.4 s of blocked time in
- * kernfs_dop_revalidate for 50 concurrent `run -d`).  So a process walks
- * cgroup paths from a descriptor of /sys/fs/cgroup opened once, by its first
- * cgroup operation: in husk and init, before any namespace or root change,
- * so it is always the host's cgroupfs (close-on-exec, like every descriptor
- * of husk's own). */
-static int root_fd = -1;
-
-static void close_root_fd(void)
-{
-  close(root_fd);
-  root_fd = -1;
-}
-
-int hk_cg_at(const char *path, const char **rel)
-{
-  const size_t n = sizeof(CGROUP_ROOT) - 1;
-
-  if (strncmp(path, CGROUP_ROOT, n) != 0 || (path[n] != '/' && path[n] != '\0'))
-    goto as_is;
-  if (root_fd < 0) {
-    if ((root_fd = open(CGROUP_ROOT, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-      goto as_is;
-    atexit(close_root_fd); /* no descriptor left open at exit */
-  }
-  path += n;
-  while (*path == '/')
-    path++;
-  *rel = *path ? path : ".";
-  return root_fd;
-as_is:
-  *rel = path;
-  return AT_FDCWD;
-}
-
-static int cg_open(const char *path, int flags)
-{
-  const char *rel;
-  int dirfd = hk_cg_at(path, &rel);
-  return openat(dirfd, rel, flags | O_CLOEXEC);
-}
-
-/* ---- small file helpers ---- */
-
-int hk_cg_write(const char *dir, const char *file, const char *value, hk_error_t **err)
-{
-  _cleanup_free_ char *path = hk_xasprintf("%s/%s", dir, file);
-  _cleanup_close_ int fd = cg_open(path, O_WRONLY);
-  size_t len = strlen(value);
-
-  if (fd < 0)
-    return hk_error_make(err, errno, "open `%s`", path);
-  if (write(fd, value, len) != (ssize_t)len)
-    return hk_error_make(err, errno, "write \"%s\" to `%s`", value, path);
-  return 0;
-}
-
-static __attribute__((format(printf, 1, 0))) char *vformat(const char *fmt, va_list ap)
-{
-  char *v;
-  if (vasprintf(&v, fmt, ap) < 0)
-    abort();
-  return v;
-}
-
-int hk_cg_writef(const char *dir, const char *file, hk_error_t **err, const char *fmt, ...)
-{
-  _cleanup_free_ char *v = NULL;
-  va_list ap;
-
-  va_start(ap, fmt);
-  v = vformat(fmt, ap);
-  va_end(ap);
-  return hk_cg_write(dir, file, v, err);
-}
-
-char *hk_cg_read(const char *dir, const char *file)
-{
-  _cleanup_free_ char *path = hk_xasprintf("%s/%s", dir, file);
-  _cleanup_close_ int fd = cg_open(path, O_RDONLY);
-  char *buf = NULL;
-  size_t len;
-
-  if (fd < 0 || hk_read_fd(fd, path, 1 << 20, &buf, &len, NULL) < 0)
-    return NULL;
-  return buf;
-}
-
-bool hk_cg_read_u64(const char *dir, const char *file, uint64_t *v)
-{
-  _cleanup_free_ char *s = hk_cg_read(dir, file);
-  char *end;
-
-  if (s == NULL)
-    return false;
-  if (strncmp(s, "max", 3) == 0) {
-    *v = UINT64_MAX;
-    return true;
-  }
-  errno = 0;
-  *v = strtoull(s, &end, 10);
-  return errno == 0 && end != s;
-}
-
-bool hk_cg_exists(const char *dir, const char *file)
-{
-  _cleanup_free_ char *path = hk_xasprintf("%s/%s", dir, file);
-  const char *rel;
-  int dirfd = hk_cg_at(path, &rel);
-  return faccessat(dirfd, rel, F_OK, 0) == 0;
-}
-
 const char *hk_cg_dir(const struct hk_cgroup *cg, enum hk_cg_controller c, bool *is_v2)
 {
   if (cg->v1[c]) {
@@ -189,7 +69,7 @@ const char *hk_cg_dir(const struct hk_cgroup *cg, enum hk_cg_controller c, bool 
 
 static bool is_fs(const char *path, long magic)
 {
-  _cleanup_close_ int fd = cg_open(path, O_PATH);
+  _cleanup_close_ int fd = hk_cg_open(path, O_PATH);
   struct statfs sf;
   return fd >= 0 && fstatfs(fd, &sf) == 0 && sf.f_type == magic;
 }
@@ -581,20 +461,6 @@ fail:
   return -1;
 }
 
-int hk_cg_set(const char *dir, const char *file, const char *what, const char *json,
-              hk_error_t **err, const char *fmt, ...)
-{
-  _cleanup_free_ char *v = NULL;
-  va_list ap;
-
-  va_start(ap, fmt);
-  v = vformat(fmt, ap);
-  va_end(ap);
-  if (hk_cg_write(dir, file, v, err) < 0)
-    return hk_error_wrap(err, "%s: %s", what, json);
-  return 0;
-}
-
 /* Values no kernel takes, refused before anything is written.  Zero means
  * "unset" for the values engines send as zero (as runc treats them). */
 static int check_values(const struct hk_resources *res, const char *what, hk_error_t **err)
@@ -818,7 +684,7 @@ int hk_cgroup_v2_clone_fd(const struct hk_cgroup *cg)
 {
   if (cg == NULL || cg->v2 == NULL)
     return -1;
-  return cg_open(cg->v2, O_PATH | O_DIRECTORY);
+  return hk_cg_open(cg->v2, O_PATH | O_DIRECTORY);
 }
 
 /* ---- freezer ---- */
@@ -958,7 +824,7 @@ int hk_cgroup_pids(const struct hk_cgroup *cg, pid_t **pids, size_t *n, hk_error
   *n = 0;
   if (dir == NULL)
     return hk_error_plain(err, ENOENT, "the container has no cgroup");
-  fd = cg_open(dir, O_RDONLY | O_DIRECTORY);
+  fd = hk_cg_open(dir, O_RDONLY | O_DIRECTORY);
   if (fd < 0 && errno == ENOENT)
     return 0; /* gone: no process either */
   if (fd < 0)

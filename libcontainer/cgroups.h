@@ -187,6 +187,8 @@ void hk_cgroup_stats_clear(struct hk_cgroup_stats *st);
  * descriptor of /sys/fs/cgroup that the process opens once, with *rel the
  * rest of the path; else AT_FDCWD and the path itself.  See cgroups.c. */
 int hk_cg_at(const char *path, const char **rel);
+/* openat() of a cgroup path from there, close-on-exec. */
+int hk_cg_open(const char *path, int flags);
 
 /* The directory that serves controller c (v1 or v2), or NULL. */
 const char *hk_cg_dir(const struct hk_cgroup *cg, enum hk_cg_controller c, bool *is_v2);
